@@ -1,0 +1,21 @@
+"""Login form (fields ``email``, ``password``, ``csrf_token``)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    """Email and password of a staff member."""
+
+    email = EmailField(
+        _l("Adresse e-mail"),
+        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(_l("Indiquez votre mot de passe.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )

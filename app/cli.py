@@ -1,0 +1,88 @@
+"""Command-line interface: ``flask --app wsgi users …``, ``flask --app wsgi demo``."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Role, User
+from app.services.accounts import AccountError, create_user
+
+users_cli = AppGroup("users", help="Manage staff accounts (coordinators and aidants).")
+
+
+def _read_password() -> str:
+    """Read the password from standard input: one line when piped, hidden and twice on a terminal."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Mot de passe : ")
+    second = getpass.getpass("Encore une fois : ")
+    if first != second:
+        raise click.ClickException("Les deux mots de passe ne sont pas identiques.")
+    return first
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--organisation", default="", help="Organisation shown on validated badges.")
+def create_user_command(email: str, role: str, display_name: str, organisation: str) -> None:
+    """Create a staff account; the password is read from standard input."""
+    password = _read_password()
+    try:
+        user = create_user(db.session, email, password, Role(role), display_name, organisation)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created {user.role.value} {user.email}")
+
+
+@users_cli.command("list")
+def list_users_command() -> None:
+    """List staff accounts."""
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        state = "active" if user.active else "disabled"
+        click.echo(f"{user.email}\t{user.role.value}\t{state}")
+
+
+@users_cli.command("disable")
+@click.argument("email")
+def disable_user_command(email: str) -> None:
+    """Disable a staff account."""
+    user = db.session.scalar(User.by_email(email))
+    if user is None:
+        raise click.ClickException(f"No account for {email}")
+    user.active = False
+    db.session.commit()
+    click.echo(f"Disabled {user.email}")
+
+
+@click.command("demo")
+@click.option(
+    "--responses", type=int, default=None, help="Number of synthetic questionnaire responses."
+)
+@click.option("--remove", is_flag=True, help="Remove all demo content instead of adding it.")
+def demo_command(responses: int | None, remove: bool) -> None:
+    """Seed demo content (idempotent, safe on a database that already holds real data)."""
+    from app.demo import remove_demo, seed_demo
+
+    if remove:
+        remove_demo(echo=click.echo)
+        return
+    seed_demo(responses=responses, echo=click.echo)
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every command group to ``app``."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+    from app.cli_registry import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,83 @@
+"""Cards on the residents' home page and the staff landing page.
+
+Each area lists its entry points here; a card whose endpoint is not registered is skipped, so
+the home page only offers what the running app can do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Card:
+    """A link with a title and one sentence."""
+
+    endpoint: str
+    title: object
+    text: object
+    coordinator_only: bool = False
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint)
+
+
+RESIDENT_CARDS = [
+    Card(
+        "collect.start_default",
+        _l("Donner mon avis"),
+        _l("5 minutes pour dire où et quand le bus doit venir."),
+    ),
+    Card(
+        "passport.start",
+        _l("Mon Pass informatique"),
+        _l("Un petit jeu pour savoir où j'en suis avec le numérique."),
+    ),
+    Card(
+        "programme.calendar",
+        _l("Où est le bus ?"),
+        _l("Les prochains arrêts et les thèmes du mois."),
+    ),
+    Card(
+        "badges_public.verify",
+        _l("Vérifier un badge"),
+        _l("Vérifier un badge Open Badge du Mairie Bus."),
+    ),
+]
+
+STAFF_CARDS = [
+    Card(
+        "collect.aidant_start",
+        _l("Questionnaire avec un habitant"),
+        _l("Remplir le questionnaire ensemble sur la tablette."),
+    ),
+    Card(
+        "passport.aidant_home",
+        _l("Pass informatique"),
+        _l("Ouvrir un Pass avec son code, évaluer ensemble, valider un niveau."),
+    ),
+    Card(
+        "surveys_admin.forms",
+        _l("Questionnaires"),
+        _l("Importer un XLSForm, voir les versions, exporter les réponses."),
+        True,
+    ),
+    Card("collect.points", _l("Points de recueil"), _l("Lieux, QR codes et affiches."), True),
+    Card(
+        "dashboard.index",
+        _l("Tableau de bord"),
+        _l("Profils types, besoins par quartier, carte."),
+        True,
+    ),
+    Card("badges_admin.awards", _l("Badges délivrés"), _l("Voir et retirer des badges."), True),
+    Card("programme.planner", _l("Programme du bus"), _l("Préparer et publier le mois."), True),
+]
+
+
+def available(cards: list[Card]) -> list[Card]:
+    """The cards whose view exists in this app."""
+    return [card for card in cards if card.endpoint in current_app.view_functions]

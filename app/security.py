@@ -1,0 +1,96 @@
+"""Who may use each view, and the headers every response carries.
+
+Every view declares its audience with one of the decorators below. A ``before_request`` hook
+enforces the declaration, so a view without one is refused (fail closed) and the route walk test
+names it. Anonymous visitors of staff pages go to the login page; staff without the right role
+get 403.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+F = TypeVar("F", bound=Callable[..., object])
+ACCESS_ATTR = "mairiebus_access"
+
+
+class Access(enum.Enum):
+    """Audiences a view can be open to."""
+
+    PUBLIC = "public"  # anyone, residents included
+    STAFF = "staff"  # aidants and coordinators
+    COORDINATOR = "coordinator"  # coordinators only
+
+
+def _declare(access: Access) -> Callable[[F], F]:
+    def decorator(view: F) -> F:
+        setattr(view, ACCESS_ATTR, access)
+        return view
+
+    return decorator
+
+
+public = _declare(Access.PUBLIC)
+staff_required = _declare(Access.STAFF)
+coordinator_required = _declare(Access.COORDINATOR)
+
+
+def view_access(app: Flask, endpoint: str | None) -> Access | None:
+    """Return the declared audience of ``endpoint`` (static files are public)."""
+    if endpoint is None:
+        return Access.PUBLIC  # no route matched: let the 404/405 handler answer
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return Access.PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, ACCESS_ATTR, None)
+
+
+def enforce_access() -> object | None:
+    """Refuse the request unless the current user belongs to the view's audience."""
+    access = view_access(current_app, request.endpoint)
+    if access is Access.PUBLIC:
+        return None
+    if access is None:
+        current_app.logger.error("View %s declares no audience; refused", request.endpoint)
+        abort(403)
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if access is Access.COORDINATOR and not current_user.is_coordinator:
+        abort(403)
+    return None
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def security_headers(response):  # type: ignore[no-untyped-def]
+    """Add the security headers to every response, error pages included."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    # Geolocation is offered for geopoint questions only, on our own pages.
+    headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+    if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response

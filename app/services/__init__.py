@@ -1,0 +1,1 @@
+"""Application services: load, call the pure domain, save (one commit each)."""
