@@ -1,0 +1,1070 @@
+"""The answering API: pages, navigation, validation, skip logic and calculations, all pure.
+
+Answers are a plain JSON-serialisable dict so the web layer can keep drafts in the database:
+
+    {"age_band": "30_44", "needs": "caf taxes",          # one string per question
+     "children": [{"child_age": "4"}, {"child_age": "9"}]}  # a list of dicts per repeat
+
+Values are XForm strings: select_multiple codes space-separated, dates `YYYY-MM-DD`, times
+`HH:MM`, geopoints `lat lon alt accuracy`. Functions never change the dict they are given.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from surveys import expressions as ex
+from surveys.errors import AnswerError, ExpressionError
+from surveys.model import (
+    MULTI_TYPES,
+    FormDefinition,
+    Question,
+    language_code,
+    pick_label,
+)
+
+Answers = dict[str, Any]
+RawValue = str | Sequence[str] | None
+
+MAX_REPEAT_INSTANCES = 50
+_PASSES = 5
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "required": {"fr": "Merci de répondre à cette question.", "en": "Please answer this question."},
+    "constraint": {"fr": "Cette réponse ne convient pas.", "en": "This answer is not valid."},
+    "integer": {
+        "fr": "Écrivez un nombre entier, par exemple 12.",
+        "en": "Please write a whole number, for example 12.",
+    },
+    "decimal": {
+        "fr": "Écrivez un nombre, par exemple 3,5.",
+        "en": "Please write a number, for example 3.5.",
+    },
+    "date": {
+        "fr": "Écrivez une date, par exemple 25/12/2024.",
+        "en": "Please write a date, for example 2024-12-25.",
+    },
+    "time": {
+        "fr": "Écrivez une heure, par exemple 14:30.",
+        "en": "Please write a time, for example 14:30.",
+    },
+    "choice": {"fr": "Choisissez une réponse dans la liste.", "en": "Please pick from the list."},
+    "rank": {
+        "fr": "Classez toutes les réponses proposées.",
+        "en": "Please put every choice in order.",
+    },
+    "range": {
+        "fr": "Choisissez une valeur entre {start} et {end}.",
+        "en": "Please pick a value between {start} and {end}.",
+    },
+    "geopoint": {
+        "fr": "Écrivez la latitude puis la longitude, par exemple 43.40 5.05.",
+        "en": "Please write latitude then longitude, for example 43.40 5.05.",
+    },
+    "too_long": {"fr": "Cette réponse est trop longue.", "en": "This answer is too long."},
+}
+MAX_TEXT_LENGTH = 5000
+
+
+def message(key: str, lang_code: str, **params: object) -> str:
+    """Return a built-in message in French (default) or English."""
+    texts = MESSAGES[key]
+    return texts.get(lang_code, texts["fr"]).format(**params)
+
+
+# --------------------------------------------------------------------------- structure
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One screen: a top-level group, a loose question, or one instance of a repeat."""
+
+    key: str
+    fields: tuple[Question, ...]
+    group: Question | None = None
+    repeat: str | None = None
+    instance: int = 0  # 1-based inside a repeat; 0 elsewhere (or empty open-ended repeat)
+    # Nested group name for each field, so the web layer can show section headings.
+    sections: tuple[str | None, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where the respondent is: page `index` of `total` relevant pages (1-based)."""
+
+    index: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        """Share of pages reached, 0 to 100."""
+        return 0 if self.total == 0 else round(100 * self.index / self.total)
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceView:
+    """A choice ready to display."""
+
+    code: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldView:
+    """A question ready to display in one language, with its current value."""
+
+    name: str
+    type: str
+    label: str
+    hint: str
+    required: bool
+    value: str
+    choices: tuple[ChoiceView, ...]
+    appearance: tuple[str, ...]
+    parameters: dict[str, str]
+    read_only: bool
+    section: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    """A relevant page ready to display."""
+
+    key: str
+    title: str
+    fields: tuple[FieldView, ...]
+    progress: Progress
+    repeat: str | None
+    instance: int
+    can_add: bool
+    can_remove: bool
+
+
+@dataclass(slots=True)
+class PageResult:
+    """Outcome of submitting a page: new answers, and per-field errors (empty when valid)."""
+
+    answers: Answers
+    errors: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, RawValue] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when every field of the page was accepted."""
+        return not self.errors
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    """One row of the long answer table."""
+
+    question: str
+    repeat_index: int
+    value: str
+
+
+class _Structure:
+    """Precomputed facts about a form: parents, repeat membership, document order."""
+
+    def __init__(self, form: FormDefinition) -> None:
+        self.form = form
+        self.index = form.index()
+        self.parents = form.parents()
+        self.repeat_of: dict[str, str | None] = {}
+        for name in self.index:
+            self.repeat_of[name] = self._enclosing_repeat(name)
+
+    def _enclosing_repeat(self, name: str) -> str | None:
+        parent = self.parents.get(name)
+        while parent is not None:
+            if parent.is_repeat:
+                return parent.name
+            parent = self.parents.get(parent.name)
+        return None
+
+    def ancestors(self, name: str) -> list[Question]:
+        chain: list[Question] = []
+        parent = self.parents.get(name)
+        while parent is not None:
+            chain.append(parent)
+            parent = self.parents.get(parent.name)
+        return list(reversed(chain))
+
+
+_STRUCTURES: dict[int, tuple[FormDefinition, _Structure]] = {}
+
+
+def _structure(form: FormDefinition) -> _Structure:
+    cached = _STRUCTURES.get(id(form))
+    if cached is not None and cached[0] is form:
+        return cached[1]
+    built = _Structure(form)
+    if len(_STRUCTURES) > 64:
+        _STRUCTURES.clear()
+    _STRUCTURES[id(form)] = (form, built)
+    return built
+
+
+# --------------------------------------------------------------------------- evaluation context
+
+
+class AnswerContext(ex.Context):
+    """Expressions see the answers; inside a repeat, siblings of the same instance."""
+
+    def __init__(
+        self,
+        form: FormDefinition,
+        answers: Answers,
+        question: Question | None = None,
+        repeat_index: int = 0,
+        current: ex.Value = "",
+        language: str | None = None,
+        now: dt.datetime | None = None,
+        row: dict[str, str] | None = None,
+    ) -> None:
+        self.form = form
+        self.structure = _structure(form)
+        self.answers = answers
+        self.question = question
+        self.repeat_index = repeat_index
+        self._current = current
+        self.language = form.resolve_language(language)
+        self._now = now
+        self.row = row
+
+    def ref(self, name: str) -> ex.NodeSet:
+        if name not in self.structure.index:
+            raise ExpressionError(f"Question inconnue : ${{{name}}}.")
+        repeat = self.structure.repeat_of.get(name)
+        if repeat is None:
+            return ex.NodeSet((_str(self.answers.get(name)),))
+        instances = _instances(self.answers, repeat)
+        own_repeat = self.structure.repeat_of.get(self.question.name) if self.question else None
+        if own_repeat == repeat and self.repeat_index:
+            if self.repeat_index <= len(instances):
+                return ex.NodeSet((_str(instances[self.repeat_index - 1].get(name)),))
+            return ex.NodeSet(("",))
+        return ex.NodeSet(tuple(_str(item.get(name)) for item in instances))
+
+    def current(self) -> ex.Value:
+        return self._current
+
+    def column(self, name: str) -> ex.Value:
+        if self.row is None:
+            return super().column(name)
+        return self.row.get(name, "")
+
+    def position(self) -> int:
+        if not self.repeat_index:
+            return super().position()
+        return self.repeat_index
+
+    def instance(self, list_name: str) -> tuple[dict[str, str], ...]:
+        clist = self.form.choice_lists.get(list_name)
+        if clist is None:
+            return super().instance(list_name)
+        return tuple(
+            {**c.extra, "name": c.name, "label": pick_label(c.labels, self.language, c.name)}
+            for c in clist.choices
+        )
+
+    def choice_label(self, question: str, code: str) -> str:
+        target = self.structure.index.get(question)
+        if target is None or not target.list_name:
+            return code
+        clist = self.form.choice_lists.get(target.list_name)
+        choice = clist.get(code) if clist else None
+        return pick_label(choice.labels, self.language, code) if choice else code
+
+    def now(self) -> dt.datetime:
+        return self._now or super().now()
+
+
+def _str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def _instances(answers: Mapping[str, Any], repeat: str) -> list[dict[str, Any]]:
+    value = answers.get(repeat)
+    return value if isinstance(value, list) else []
+
+
+def _truthy(
+    form: FormDefinition,
+    answers: Answers,
+    question: Question,
+    column: str,
+    repeat_index: int,
+    now: dt.datetime | None,
+    current: ex.Value = "",
+    default: bool = True,
+) -> bool:
+    expr = question.compiled.get(column)
+    if expr is None:
+        return default
+    ctx = AnswerContext(form, answers, question, repeat_index, current=current, now=now)
+    try:
+        return ex.to_bool(ex.evaluate(expr, ctx))
+    except ExpressionError:
+        # A broken expression must not block a respondent: treat it as "no condition".
+        return default
+
+
+def is_relevant(
+    form: FormDefinition,
+    answers: Answers,
+    name: str,
+    repeat_index: int = 0,
+    now: dt.datetime | None = None,
+) -> bool:
+    """True when a question and all its enclosing groups are relevant."""
+    structure = _structure(form)
+    question = structure.index[name]
+    for item in [*structure.ancestors(name), question]:
+        # A repeat's own relevant is read outside its instances; its children inside one.
+        index = repeat_index if structure.repeat_of.get(item.name) else 0
+        if not _truthy(form, answers, item, "relevant", index, now):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def pages(form: FormDefinition, answers: Answers | None = None) -> list[Page]:
+    """All pages of the form in order (repeat instances expanded), relevant or not."""
+    answers = answers or {}
+    result: list[Page] = []
+    loose_count = 0
+    for item in form.questions:
+        if item.is_group:
+            result.extend(_group_pages(item, answers))
+        elif item.is_repeat:
+            result.extend(_repeat_pages(item, answers, None))
+        elif item.is_field:
+            loose_count += 1
+            result.append(Page(key=item.name, fields=(item,), sections=(None,)))
+    return result
+
+
+def _fields(
+    container: Question, section: str | None
+) -> Iterator[tuple[Question | None, Question, str | None]]:
+    """Yield (repeat-or-None, field, section) walking nested groups in order."""
+    for child in container.children:
+        if child.is_group:
+            yield from _fields(child, child.name)
+        elif child.is_repeat:
+            yield child, child, section
+        elif child.is_field:
+            yield None, child, section
+
+
+def _group_pages(group: Question, answers: Answers) -> list[Page]:
+    result: list[Page] = []
+    chunk: list[Question] = []
+    sections: list[str | None] = []
+    part = 1
+
+    def flush() -> None:
+        nonlocal part, chunk, sections
+        if chunk:
+            key = group.name if part == 1 else f"{group.name}~{part}"
+            result.append(Page(key, tuple(chunk), group, sections=tuple(sections)))
+            part += 1
+        chunk, sections = [], []
+
+    for repeat, item, section in _fields(group, None):
+        if repeat is not None:
+            # A repeat splits its group: what comes before, each instance, what comes after.
+            flush()
+            result.extend(_repeat_pages(repeat, answers, group))
+        else:
+            chunk.append(item)
+            sections.append(section)
+    flush()
+    return result
+
+
+def _repeat_pages(repeat: Question, answers: Answers, group: Question | None) -> list[Page]:
+    fields: list[Question] = []
+    sections: list[str | None] = []
+    for _inner, item, section in _fields(repeat, None):
+        fields.append(item)
+        sections.append(section)
+    count = len(_instances(answers, repeat.name))
+    if count == 0:
+        if repeat.repeat_count:
+            return []
+        return [Page(f"{repeat.name}#0", (), repeat, repeat.name, 0, ())]
+    return [
+        Page(f"{repeat.name}#{i}", tuple(fields), repeat, repeat.name, i, tuple(sections))
+        for i in range(1, count + 1)
+    ]
+
+
+def _page_relevant(
+    form: FormDefinition, answers: Answers, page: Page, now: dt.datetime | None
+) -> bool:
+    if page.repeat and page.instance == 0:
+        return is_relevant(form, answers, page.repeat, 0, now)
+    return any(is_relevant(form, answers, f.name, page.instance, now) for f in page.fields)
+
+
+def relevant_pages(
+    form: FormDefinition, answers: Answers, now: dt.datetime | None = None
+) -> list[Page]:
+    """The pages the respondent will see given the current answers."""
+    return [p for p in pages(form, answers) if _page_relevant(form, answers, p, now)]
+
+
+def get_page(form: FormDefinition, answers: Answers, key: str) -> Page:
+    """Return the page with this key, or raise AnswerError."""
+    for page in pages(form, answers):
+        if page.key == key:
+            return page
+    raise AnswerError(f"Page inconnue : {key}.")
+
+
+def first_page(form: FormDefinition, answers: Answers) -> Page | None:
+    """The first relevant page, or None for an empty form."""
+    visible = relevant_pages(form, answers)
+    return visible[0] if visible else None
+
+
+def next_page(form: FormDefinition, answers: Answers, current: str | None) -> Page | None:
+    """The relevant page after `current` (the first one if None); None at the end."""
+    return _step(form, answers, current, +1)
+
+
+def previous_page(form: FormDefinition, answers: Answers, current: str) -> Page | None:
+    """The relevant page before `current`; None on the first page."""
+    return _step(form, answers, current, -1)
+
+
+def _step(
+    form: FormDefinition, answers: Answers, current: str | None, direction: int
+) -> Page | None:
+    every = pages(form, answers)
+    if current is None:
+        return first_page(form, answers)
+    keys = [p.key for p in every]
+    if current not in keys:
+        raise AnswerError(f"Page inconnue : {current}.")
+    position = keys.index(current) + direction
+    while 0 <= position < len(every):
+        if _page_relevant(form, answers, every[position], None):
+            return every[position]
+        position += direction
+    return None
+
+
+def progress(form: FormDefinition, answers: Answers, current: str) -> Progress:
+    """Page i of n among relevant pages (n counts pages the answers make visible)."""
+    visible = [p.key for p in relevant_pages(form, answers)]
+    index = visible.index(current) + 1 if current in visible else 0
+    return Progress(index, len(visible))
+
+
+# --------------------------------------------------------------------------- answers lifecycle
+
+
+def new_answers(form: FormDefinition, now: dt.datetime | None = None) -> Answers:
+    """Start a response: meta fields (start, today), defaults, count repeats and calculates."""
+    moment = now or dt.datetime.now(dt.UTC)
+    answers: Answers = {}
+    structure = _structure(form)
+    for question in form.walk():
+        if structure.repeat_of.get(question.name) or question.is_container:
+            continue
+        if question.type == "start":
+            answers[question.name] = moment.isoformat(timespec="seconds")
+        elif question.type == "today":
+            answers[question.name] = moment.date().isoformat()
+        elif question.default is not None and "default" not in question.compiled:
+            answers[question.name] = question.default
+    for question in form.walk():
+        if "default" in question.compiled and not structure.repeat_of.get(question.name):
+            answers[question.name] = _compute(form, answers, question, "default", 0, moment)
+    return recompute(form, answers, moment)
+
+
+def _compute(
+    form: FormDefinition,
+    answers: Answers,
+    question: Question,
+    column: str,
+    repeat_index: int,
+    now: dt.datetime | None,
+    current: ex.Value = "",
+) -> str:
+    ctx = AnswerContext(form, answers, question, repeat_index, current=current, now=now)
+    try:
+        return _format(question, ex.evaluate(question.compiled[column], ctx))
+    except ExpressionError:
+        return ""
+
+
+def _format(question: Question, value: ex.Value) -> str:
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return ""
+        if question.type == "integer":
+            return str(int(value))
+    return ex.to_string(value)
+
+
+def _new_instance(
+    form: FormDefinition, answers: Answers, repeat: Question, index: int, now: dt.datetime | None
+) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    for question in repeat.walk():
+        if question is repeat or question.is_container:
+            continue
+        if question.default is not None and "default" not in question.compiled:
+            item[question.name] = question.default
+    return item
+
+
+def recompute(form: FormDefinition, answers: Answers, now: dt.datetime | None = None) -> Answers:
+    """Return new answers with calculates computed, count repeats sized, irrelevant ones cleared."""
+    result: Answers = copy.deepcopy(dict(answers))
+    structure = _structure(form)
+    for _ in range(_PASSES):
+        before = copy.deepcopy(result)
+        for question in form.walk():
+            if question.is_repeat:
+                _size_repeat(form, result, question, now)
+            if structure.repeat_of.get(question.name) or question.is_container:
+                continue
+            _settle(form, result, question, result, 0, now)
+        for repeat in (q for q in form.walk() if q.is_repeat):
+            for i, item in enumerate(_instances(result, repeat.name), start=1):
+                for question in repeat.walk():
+                    if question is repeat or question.is_container:
+                        continue
+                    _settle(form, result, question, item, i, now)
+        if result == before:
+            break
+    return result
+
+
+def _settle(
+    form: FormDefinition,
+    answers: Answers,
+    question: Question,
+    store: dict[str, Any],
+    index: int,
+    now: dt.datetime | None,
+) -> None:
+    if question.type in ("start", "today", "end") or question.type in (
+        "deviceid",
+        "username",
+        "phonenumber",
+        "simserial",
+        "subscriberid",
+    ):
+        return
+    if not is_relevant(form, answers, question.name, index, now):
+        # XLSForm: a non-relevant question has no value (ODK leaves it out of the submission).
+        store.pop(question.name, None)
+        return
+    if "calculation" in question.compiled:
+        stored = _str(store.get(question.name))
+        value = _compute(form, answers, question, "calculation", index, now, current=stored)
+        if value == "":
+            store.pop(question.name, None)
+        else:
+            store[question.name] = value
+
+
+def _size_repeat(
+    form: FormDefinition, answers: Answers, repeat: Question, now: dt.datetime | None
+) -> None:
+    if "repeat_count" not in repeat.compiled:
+        return
+    if not is_relevant(form, answers, repeat.name, 0, now):
+        answers.pop(repeat.name, None)
+        return
+    ctx = AnswerContext(form, answers, repeat, 0, now=now)
+    try:
+        number = ex.to_number(ex.evaluate(repeat.compiled["repeat_count"], ctx))
+    except ExpressionError:
+        number = 0.0
+    count = 0 if math.isnan(number) else max(0, min(MAX_REPEAT_INSTANCES, int(number)))
+    items = list(_instances(answers, repeat.name))
+    while len(items) < count:
+        items.append(_new_instance(form, answers, repeat, len(items) + 1, now))
+    del items[count:]
+    answers[repeat.name] = items
+
+
+def add_instance(form: FormDefinition, answers: Answers, repeat_name: str) -> Answers:
+    """Add one instance at the end of an open-ended repeat; return new answers."""
+    repeat = _open_repeat(form, repeat_name)
+    result = copy.deepcopy(answers)
+    items = list(_instances(result, repeat_name))
+    if len(items) >= MAX_REPEAT_INSTANCES:
+        raise AnswerError("Vous ne pouvez pas en ajouter davantage.")
+    items.append(_new_instance(form, result, repeat, len(items) + 1, None))
+    result[repeat_name] = items
+    return recompute(form, result)
+
+
+def remove_instance(
+    form: FormDefinition, answers: Answers, repeat_name: str, index: int
+) -> Answers:
+    """Remove instance `index` (1-based) of an open-ended repeat; return new answers."""
+    _open_repeat(form, repeat_name)
+    result = copy.deepcopy(answers)
+    items = list(_instances(result, repeat_name))
+    if not 1 <= index <= len(items):
+        raise AnswerError("Cet élément n'existe pas.")
+    del items[index - 1]
+    result[repeat_name] = items
+    return recompute(form, result)
+
+
+def _open_repeat(form: FormDefinition, repeat_name: str) -> Question:
+    question = _structure(form).index.get(repeat_name)
+    if question is None or not question.is_repeat:
+        raise AnswerError(f"Répétition inconnue : {repeat_name}.")
+    if question.repeat_count:
+        raise AnswerError("Le nombre de ces éléments est calculé : il ne se change pas à la main.")
+    return question
+
+
+# --------------------------------------------------------------------------- display
+
+
+def choices_for(
+    form: FormDefinition,
+    answers: Answers,
+    question: Question,
+    repeat_index: int = 0,
+    language: str | None = None,
+) -> list[ChoiceView]:
+    """The choices to show for a select, after choice_filter, in the wanted language."""
+    if not question.list_name or question.list_name not in form.choice_lists:
+        return []
+    lang = form.resolve_language(language)
+    result = []
+    for choice in form.choice_lists[question.list_name].choices:
+        expr = question.compiled.get("choice_filter")
+        if expr is not None:
+            row = {**choice.extra, "name": choice.name}
+            ctx = AnswerContext(form, answers, question, repeat_index, language=lang, row=row)
+            try:
+                keep = ex.to_bool(ex.evaluate(expr, ctx))
+            except ExpressionError:
+                keep = True
+            if not keep:
+                continue
+        result.append(ChoiceView(choice.name, pick_label(choice.labels, lang, choice.name)))
+    return result
+
+
+_REF_IN_TEXT = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}")
+
+
+def render_text(
+    form: FormDefinition,
+    answers: Answers,
+    text: str,
+    repeat_index: int = 0,
+    language: str | None = None,
+    question: Question | None = None,
+) -> str:
+    """Replace ${name} in a label by the answer (choice labels for selects)."""
+    lang = form.resolve_language(language)
+    index = _structure(form).index
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        target = index.get(name)
+        if target is None:
+            return match.group(0)
+        ctx = AnswerContext(form, answers, question, repeat_index, language=lang)
+        value = ex.to_string(ctx.ref(name))
+        if target.list_name and value:
+            return ", ".join(ctx.choice_label(name, code) for code in value.split())
+        return value
+
+    return _REF_IN_TEXT.sub(replace, text)
+
+
+def _value_in(answers: Answers, page: Page, name: str) -> str:
+    if page.repeat:
+        items = _instances(answers, page.repeat)
+        if 1 <= page.instance <= len(items):
+            return _str(items[page.instance - 1].get(name))
+        return ""
+    return _str(answers.get(name))
+
+
+def view_page(
+    form: FormDefinition,
+    answers: Answers,
+    key: str,
+    language: str | None = None,
+    errors: Mapping[str, str] | None = None,
+    raw: Mapping[str, RawValue] | None = None,
+) -> PageView:
+    """A page ready to render: relevant fields with labels, choices, values and errors."""
+    lang = form.resolve_language(language)
+    page = get_page(form, answers, key)
+    errors = errors or {}
+    raw = raw or {}
+    fields = []
+    for question, section in zip(page.fields, page.sections, strict=False):
+        if not is_relevant(form, answers, question.name, page.instance):
+            continue
+        value = _value_in(answers, page, question.name)
+        if question.name in raw:
+            value = _str(raw[question.name])
+        label = pick_label(question.labels, lang, question.name)
+        hint = pick_label(question.hints, lang, "")
+        fields.append(
+            FieldView(
+                name=question.name,
+                type=question.type,
+                label=render_text(form, answers, label, page.instance, lang, question),
+                hint=render_text(form, answers, hint, page.instance, lang, question),
+                required=question.required
+                or _truthy(form, answers, question, "required", page.instance, None, default=False),
+                value=value,
+                choices=tuple(choices_for(form, answers, question, page.instance, lang)),
+                appearance=tuple(question.appearances()),
+                parameters=dict(question.parameters),
+                read_only=question.read_only,
+                section=section,
+                error=errors.get(question.name),
+            )
+        )
+    title = pick_label(page.group.labels, lang, "") if page.group else ""
+    repeat = _structure(form).index.get(page.repeat) if page.repeat else None
+    open_ended = repeat is not None and not repeat.repeat_count
+    return PageView(
+        key=page.key,
+        title=render_text(form, answers, title, page.instance, lang),
+        fields=tuple(fields),
+        progress=progress(form, answers, page.key),
+        repeat=page.repeat,
+        instance=page.instance,
+        can_add=open_ended,
+        can_remove=open_ended and page.instance > 0,
+    )
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def submit_page(
+    form: FormDefinition,
+    answers: Answers,
+    key: str,
+    raw: Mapping[str, RawValue],
+    language: str | None = None,
+    now: dt.datetime | None = None,
+) -> PageResult:
+    """Check a page's raw strings (type, required, constraint) and merge the valid values."""
+    lang = form.resolve_language(language)
+    code = language_code(lang) if lang != "default" else "fr"
+    page = get_page(form, answers, key)
+    result: Answers = copy.deepcopy(answers)
+    store = _store_for(result, page)
+    errors: dict[str, str] = {}
+    converted: dict[str, str] = {}
+    for question in page.fields:
+        if question.type == "note" or question.read_only:
+            continue
+        if question.name not in raw:
+            # Not sent (e.g. an unticked box list): an empty answer.
+            converted[question.name] = ""
+            continue
+        value, error = convert_value(
+            form, result, question, raw[question.name], page.instance, code
+        )
+        if error:
+            errors[question.name] = error
+        else:
+            converted[question.name] = value
+    # Same-page skip logic depends on values given on this page, so merge before checking.
+    for name, value in converted.items():
+        if value == "":
+            store.pop(name, None)
+        else:
+            store[name] = value
+    result = recompute(form, result, now)
+    for question in page.fields:
+        if question.name in errors or question.type == "note" or question.read_only:
+            continue
+        if not is_relevant(form, result, question.name, page.instance, now):
+            continue
+        value = _value_in(result, page, question.name)
+        if value == "":
+            needed = question.required or _truthy(
+                form, result, question, "required", page.instance, now, default=False
+            )
+            if needed:
+                errors[question.name] = pick_label(
+                    question.required_message, lang, message("required", code)
+                )
+            continue
+        current: ex.Value = value
+        if not _truthy(form, result, question, "constraint", page.instance, now, current):
+            errors[question.name] = pick_label(
+                question.constraint_message, lang, message("constraint", code)
+            )
+    if errors:
+        # Invalid values are not kept; the caller redisplays `raw` with the messages.
+        for name in errors:
+            _store_for(result, page).pop(name, None)
+        result = recompute(form, result, now)
+    return PageResult(result, errors, {k: raw[k] for k in raw})
+
+
+def _store_for(answers: Answers, page: Page) -> dict[str, Any]:
+    if not page.repeat:
+        return answers
+    items = _instances(answers, page.repeat)
+    if not 1 <= page.instance <= len(items):
+        raise AnswerError("Cet élément n'existe pas.")
+    return items[page.instance - 1]
+
+
+_GEO = re.compile(
+    r"^\s*(-?\d+(?:[.,]\d+)?)[\s;,]+(-?\d+(?:[.,]\d+)?)(?:\s+(-?\d+(?:\.\d+)?))?(?:\s+(\d+(?:\.\d+)?))?\s*$"
+)
+_FR_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_TIME = re.compile(r"^(\d{1,2})[:hH](\d{2})?(?::(\d{2}))?$")
+_ACK = {"ok", "1", "on", "true", "yes", "oui"}
+
+
+def convert_value(
+    form: FormDefinition,
+    answers: Answers,
+    question: Question,
+    raw: RawValue,
+    repeat_index: int = 0,
+    lang_code: str = "fr",
+) -> tuple[str, str | None]:
+    """Turn a submitted raw value into the stored XForm string, or return a message."""
+    if raw is None:
+        return "", None
+    if isinstance(raw, str):
+        text = raw.strip()
+        items = text.split()
+    else:
+        items = [str(v).strip() for v in raw if str(v).strip()]
+        text = " ".join(items)
+    if text == "":
+        return "", None
+    qtype = question.type
+    if len(text) > MAX_TEXT_LENGTH:
+        return "", message("too_long", lang_code)
+    if qtype == "integer":
+        if re.fullmatch(r"[+-]?\d{1,15}", text.replace(" ", "")):
+            return str(int(text.replace(" ", ""))), None
+        return "", message("integer", lang_code)
+    if qtype in ("decimal", "range"):
+        number = _parse_decimal(text)
+        if number is None:
+            return "", message("decimal", lang_code)
+        if qtype == "range":
+            return _check_range(question, number, lang_code)
+        return ex.to_string(number), None
+    if qtype == "date":
+        return _parse_date(text, lang_code)
+    if qtype == "time":
+        match = _TIME.match(text)
+        if match:
+            hours, minutes = int(match.group(1)), int(match.group(2) or 0)
+            if hours < 24 and minutes < 60:
+                return f"{hours:02d}:{minutes:02d}", None
+        return "", message("time", lang_code)
+    if qtype == "acknowledge":
+        return ("OK", None) if text.lower() in _ACK else ("", None)
+    if qtype == "geopoint":
+        return _parse_geopoint(text, lang_code)
+    if question.list_name is not None:
+        allowed = [c.code for c in choices_for(form, answers, question, repeat_index)]
+        codes = items if (qtype in MULTI_TYPES or qtype == "rank") else [text]
+        if any(code not in allowed for code in codes):
+            return "", message("choice", lang_code)
+        if qtype in MULTI_TYPES:
+            chosen = set(codes)
+            return " ".join(c for c in allowed if c in chosen), None
+        if qtype == "rank":
+            if sorted(set(codes)) != sorted(allowed) or len(codes) != len(allowed):
+                return "", message("rank", lang_code)
+            return " ".join(codes), None
+        return text, None
+    return (raw.strip() if isinstance(raw, str) else text), None
+
+
+def _parse_decimal(text: str) -> float | None:
+    cleaned = text.replace(" ", "").replace("\u202f", "").replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", cleaned):
+        return None
+    value = float(cleaned)
+    return value if math.isfinite(value) else None
+
+
+def _check_range(question: Question, number: float, lang_code: str) -> tuple[str, str | None]:
+    params = question.parameters
+    start = _parse_decimal(params.get("start", "1")) or 0.0
+    end = _parse_decimal(params.get("end", "10"))
+    end = 10.0 if end is None else end
+    step = _parse_decimal(params.get("step", "1")) or 1.0
+    low, high = min(start, end), max(start, end)
+    aligned = abs((number - start) / step - round((number - start) / step)) < 1e-9
+    if not low <= number <= high or not aligned:
+        text = message("range", lang_code, start=ex.to_string(low), end=ex.to_string(high))
+        return "", text
+    return ex.to_string(number), None
+
+
+def _parse_date(text: str, lang_code: str) -> tuple[str, str | None]:
+    try:
+        match = _FR_DATE.match(text)
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            return dt.date(year, month, day).isoformat(), None
+        return dt.date.fromisoformat(text[:10]).isoformat(), None
+    except ValueError:
+        return "", message("date", lang_code)
+
+
+def _parse_geopoint(text: str, lang_code: str) -> tuple[str, str | None]:
+    match = _GEO.match(text)
+    if not match:
+        return "", message("geopoint", lang_code)
+    lat = float(match.group(1).replace(",", "."))
+    lon = float(match.group(2).replace(",", "."))
+    alt = float(match.group(3)) if match.group(3) else 0.0
+    acc = float(match.group(4)) if match.group(4) else 0.0
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return "", message("geopoint", lang_code)
+    parts = [ex.to_string(v) for v in (lat, lon, alt, acc)]
+    return " ".join(parts), None
+
+
+# --------------------------------------------------------------------------- finishing
+
+
+def missing_required(
+    form: FormDefinition, answers: Answers, now: dt.datetime | None = None
+) -> list[tuple[str, str]]:
+    """(page key, question name) of relevant required questions still unanswered."""
+    missing = []
+    for page in relevant_pages(form, answers, now):
+        for question in page.fields:
+            if question.type == "note" or not is_relevant(
+                form, answers, question.name, page.instance, now
+            ):
+                continue
+            needed = question.required or _truthy(
+                form, answers, question, "required", page.instance, now, default=False
+            )
+            if needed and _value_in(answers, page, question.name) == "":
+                missing.append((page.key, question.name))
+    return missing
+
+
+def finish(form: FormDefinition, answers: Answers, now: dt.datetime | None = None) -> Answers:
+    """Stamp `end` meta fields and recompute; raise AnswerError if required answers miss."""
+    moment = now or dt.datetime.now(dt.UTC)
+    result = recompute(form, answers, moment)
+    missing = missing_required(form, result, moment)
+    if missing:
+        names = ", ".join(name for _page, name in missing)
+        raise AnswerError(f"Il manque des réponses obligatoires : {names}.")
+    for question in form.walk():
+        if question.type == "end":
+            result[question.name] = moment.isoformat(timespec="seconds")
+    return result
+
+
+def to_rows(form: FormDefinition, answers: Answers) -> list[AnswerRow]:
+    """The long rows to store: (question, repeat_index, value), empty answers left out."""
+    structure = _structure(form)
+    rows: list[AnswerRow] = []
+    for question in form.walk():
+        if question.is_container or question.type == "note":
+            continue
+        repeat = structure.repeat_of.get(question.name)
+        if repeat is None:
+            value = _str(answers.get(question.name))
+            if value != "":
+                rows.append(AnswerRow(question.name, 0, value))
+            continue
+        for i, item in enumerate(_instances(answers, repeat), start=1):
+            value = _str(item.get(question.name))
+            if value != "":
+                rows.append(AnswerRow(question.name, i, value))
+    return rows
+
+
+def from_rows(form: FormDefinition, rows: Sequence[AnswerRow | tuple[str, int, str]]) -> Answers:
+    """Rebuild an answers dict from long rows (the inverse of to_rows)."""
+    structure = _structure(form)
+    answers: Answers = {}
+    for row in rows:
+        if isinstance(row, AnswerRow):
+            name, index, value = row.question, row.repeat_index, row.value
+        else:
+            name, index, value = row
+        repeat = structure.repeat_of.get(name)
+        if repeat is None or index == 0:
+            answers[name] = value
+            continue
+        items = answers.setdefault(repeat, [])
+        while len(items) < index:
+            items.append({})
+        items[index - 1][name] = value
+    return answers
+
+
+__all__ = [
+    "AnswerContext",
+    "AnswerRow",
+    "ChoiceView",
+    "FieldView",
+    "Page",
+    "PageResult",
+    "PageView",
+    "Progress",
+    "add_instance",
+    "choices_for",
+    "convert_value",
+    "finish",
+    "first_page",
+    "from_rows",
+    "get_page",
+    "is_relevant",
+    "missing_required",
+    "new_answers",
+    "next_page",
+    "pages",
+    "previous_page",
+    "progress",
+    "recompute",
+    "relevant_pages",
+    "remove_instance",
+    "render_text",
+    "submit_page",
+    "to_rows",
+    "view_page",
+]
