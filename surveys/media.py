@@ -1,0 +1,108 @@
+"""Upload checks for `image` and `file` questions, and image downscaling per `max-pixels`."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from PIL import Image, UnidentifiedImageError
+
+from surveys.errors import UploadError
+from surveys.model import Question
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+IMAGE_TYPES = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}
+FILE_TYPES = frozenset({"pdf", "jpg", "jpeg", "png", "txt", "csv", "odt", "docx", "xlsx", "ods"})
+# Refuse decompression bombs before Pillow allocates them.
+MAX_SOURCE_PIXELS = 60_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """An accepted upload: a safe file extension and the (possibly downscaled) bytes."""
+
+    extension: str
+    data: bytes
+
+
+def allowed_extensions(question: Question) -> frozenset[str]:
+    """Extensions accepted by a question (`parameters: types=pdf,png` narrows the defaults)."""
+    default = frozenset(IMAGE_TYPES) if question.type == "image" else FILE_TYPES
+    wanted = question.parameters.get("types")
+    if not wanted:
+        return default
+    chosen = {part.strip().lower().lstrip(".") for part in wanted.replace(";", ",").split(",")}
+    return frozenset(chosen & (default | FILE_TYPES))
+
+
+def max_bytes(question: Question) -> int:
+    """Size limit in bytes (`parameters: max-size=2` in megabytes, default 10)."""
+    raw = question.parameters.get("max-size")
+    try:
+        megabytes = float(raw) if raw else DEFAULT_MAX_BYTES / 1024 / 1024
+    except ValueError:
+        megabytes = DEFAULT_MAX_BYTES / 1024 / 1024
+    return int(max(0.01, min(megabytes, 50)) * 1024 * 1024)
+
+
+def check_upload(question: Question, filename: str, data: bytes) -> Upload:
+    """Accept or refuse an upload for an image/file question; downscale images."""
+    if question.type not in ("image", "file"):
+        raise UploadError("Cette question n'attend pas de fichier.")
+    extension = PurePath(filename or "").suffix.lower().lstrip(".")
+    if extension not in allowed_extensions(question):
+        kinds = ", ".join(sorted(allowed_extensions(question)))
+        raise UploadError(f"Ce type de fichier n'est pas accepté. Types possibles : {kinds}.")
+    limit = max_bytes(question)
+    if len(data) > limit:
+        raise UploadError(f"Le fichier est trop gros ({limit // (1024 * 1024) or 1} Mo au plus).")
+    if not data:
+        raise UploadError("Le fichier est vide.")
+    if question.type == "image" or extension in IMAGE_TYPES:
+        pixels = question.parameters.get("max-pixels")
+        try:
+            max_pixels = int(pixels) if pixels else 0
+        except ValueError:
+            max_pixels = 0
+        data = downscale_image(data, max_pixels) if max_pixels > 0 else _check_image(data)
+    return Upload(extension, data)
+
+
+def _open(data: bytes) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.width * image.height > MAX_SOURCE_PIXELS:
+                raise UploadError("L'image est beaucoup trop grande.")
+            image.load()
+    except UploadError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise UploadError("Cette image est illisible.") from exc
+    except Image.DecompressionBombWarning as exc:
+        raise UploadError("L'image est beaucoup trop grande.") from exc
+    return image
+
+
+def _check_image(data: bytes) -> bytes:
+    _open(data)
+    return data
+
+
+def downscale_image(data: bytes, max_pixels: int) -> bytes:
+    """Shrink an image so its longest side is at most `max_pixels` (ODK's max-pixels)."""
+    image = _open(data)
+    if max_pixels <= 0 or max(image.size) <= max_pixels:
+        return data
+    fmt = image.format or "JPEG"
+    ratio = max_pixels / max(image.size)
+    size = (max(1, round(image.width * ratio)), max(1, round(image.height * ratio)))
+    resized = image.resize(size, Image.Resampling.LANCZOS)
+    if fmt == "JPEG" and resized.mode not in ("RGB", "L"):
+        resized = resized.convert("RGB")
+    out = io.BytesIO()
+    resized.save(out, format=fmt)
+    return out.getvalue()
