@@ -1,0 +1,62 @@
+# Mairie Bus: `make run` serves the app with demo content, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export MAIRIEBUS_INSTANCE_PATH ?= $(CURDIR)/instance
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run install install-test translations test test-sqlite test-postgres lint browser-deps bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml scripts/install_validator.sh
+	$(BIN)/pip install --quiet -e '.[test]'
+	bash scripts/install_validator.sh $(BIN)/python
+	@touch $@
+
+install: $(VENV)/.installed translations
+
+install-test: $(VENV)/.installed-test translations browser-deps
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+
+run: install
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo
+	@echo
+	@echo "Mairie Bus: http://$(HOST):$(PORT)"
+	@echo "Staff login at http://$(HOST):$(PORT)/login"
+	@echo "  coordinator: coordinatrice@example.org / demo-mairiebus"
+	@echo "  aidant:      aidant@example.org / demo-mairiebus"
+	@echo
+	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+browser-deps:
+	bash scripts/install_browser.sh
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+test-sqlite: install-test
+	TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: install-test
+	bash scripts/ensure_postgres.sh
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
+
+test: lint test-sqlite test-postgres
+
+bench: install-test
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache
