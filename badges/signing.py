@@ -186,7 +186,17 @@ def canonicalize(document: Mapping[str, Any]) -> str:
                 "documentLoader": document_loader,
             },
         )
-    except jsonld.JsonLdError as exc:
+    except (
+        jsonld.JsonLdError,
+        # PyLD is not hardened against hostile input: odd shapes (a null @type, a
+        # number where a map is expected) surface as plain Python errors.
+        AttributeError,
+        TypeError,
+        KeyError,
+        IndexError,
+        ValueError,
+        RecursionError,
+    ) as exc:
         raise SigningError("Le document n'a pas pu être mis en forme canonique.") from exc
     if not isinstance(result, str):
         raise SigningError("Le document n'a pas pu être mis en forme canonique.")
