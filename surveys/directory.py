@@ -197,21 +197,25 @@ def _haystack(entry: DirectoryEntry) -> str:
 def search(
     directory: Directory, theme: str | None = None, text: str | None = None
 ) -> list[DirectoryEntry]:
-    """Entries for a theme and/or matching every word of a text; local ones first, then file order."""
+    """Entries for a theme and/or matching every word of a text (name matches, then local first)."""
     if theme is not None and theme not in THEMES:
         raise DirectoryError([f"Le thème « {theme} » n'existe pas."])
     words = normalize(text or "").split()
-    found = []
+    found: list[tuple[bool, DirectoryEntry]] = []
     for entry in directory.entries:
         if theme is not None and theme not in entry.themes:
             continue
-        haystack = _haystack(entry)
         # Word prefixes, so "impot" finds "impots" and "ident" finds "identité".
-        padded = f" {haystack}"
-        if all(f" {word}" in padded for word in words):
-            found.append(entry)
-    # A stable sort keeps file order inside each scope: the file is curated by hand.
-    return sorted(found, key=lambda e: SCOPES.index(e.scope))
+        if _has_words(_haystack(entry), words):
+            found.append((_has_words(normalize(entry.name), words), entry))
+    # A stable sort keeps file order inside each group: the file is curated by hand.
+    found.sort(key=lambda ne: (not (ne[0] and words), SCOPES.index(ne[1].scope)))
+    return [entry for _, entry in found]
+
+
+def _has_words(haystack: str, words: Sequence[str]) -> bool:
+    padded = f" {haystack}"
+    return all(f" {word}" in padded for word in words)
 
 
 def for_needs(directory: Directory, themes: Iterable[str]) -> list[DirectoryEntry]:
