@@ -564,11 +564,9 @@ def _request_clause(place: PlaceNeeds, weekday: str, half: str) -> str | None:
             return "c'est l'un des créneaux les plus demandés"
         return "c'est le créneau le plus demandé"
     if weekday in top_days:
-        return (
-            "c'est l'un des jours les plus demandés"
-            if len(top_days) > 1
-            else ("c'est le jour le plus demandé")
-        )
+        if len(top_days) > 1:
+            return "c'est l'un des jours les plus demandés"
+        return "c'est le jour le plus demandé"
     if half in top_times and not top_days:
         return "c'est le moment de la journée le plus demandé"
     return None

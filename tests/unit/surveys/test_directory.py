@@ -64,7 +64,7 @@ def test_shipped_directory_is_demo_with_only_known_national_numbers() -> None:
     assert not any(e.checked for e in directory.entries)
     assert {e.phone for e in directory.entries if e.phone} <= NATIONAL_NUMBERS
     assert all(not e.website or e.website.startswith("https://") for e in directory.entries)
-    # Every theme but "other"-like catch-alls has somebody to ask.
+    # Every theme has somebody to ask.
     covered = {t for e in directory.entries for t in e.themes}
     assert covered == set(THEMES)
 

@@ -498,3 +498,21 @@ def test_tally_place_needs_refuses_unknown_codes_and_missing_names() -> None:
         "Pass, lieu « lavera » : le nombre doit être un entier positif ou nul.",
         "Lieu « lavera » : il manque son nom en français.",
     ]
+
+
+def test_explanation_wording_for_half_day_only_and_day_only() -> None:
+    afternoons = PlaceNeeds("x", "La Couronne", {"caf": 2}, times={"afternoon": 2})
+    (slot,) = plan_month(2025, 4, [afternoons], constraints=Constraints(max_slots=1))
+    assert (slot.date, slot.half_day) == (D(2025, 4, 1), "afternoon")
+    assert slot.explanation == (
+        "La Couronne, mardi après-midi : 100 % des demandes y concernent la CAF, "
+        "et c'est le moment de la journée le plus demandé."
+    )
+    fridays = PlaceNeeds("y", "Saint-Pierre", {"caf": 2}, days={"friday": 3}, times={"morning": 2})
+    only_afternoons = Constraints(max_slots=1, half_days=("afternoon",))
+    (slot,) = plan_month(2025, 4, [fridays], constraints=only_afternoons)
+    assert (slot.date, slot.half_day) == (D(2025, 4, 4), "afternoon")
+    assert slot.explanation == (
+        "Saint-Pierre, vendredi après-midi : 100 % des demandes y concernent la CAF, "
+        "et c'est le jour le plus demandé."
+    )
