@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, Enum, MetaData, String, event
@@ -36,7 +36,9 @@ class Base(DeclarativeBase):
         type_annotation_map={
             datetime: DateTime(timezone=True),
             dict: JSON,
+            dict[str, Any]: JSON,
             list: JSON,
+            list[Any]: JSON,
             enum.Enum: Enum(
                 enum.Enum,
                 native_enum=False,
