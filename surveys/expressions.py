@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from surveys.errors import ExpressionError
 
 MAX_LENGTH = 5000
-MAX_DEPTH = 60
+MAX_DEPTH = 30
 MAX_REGEX_LENGTH = 500
 
 # ODK (through pyxform) reads typographic quotes as straight ones.
@@ -35,6 +35,7 @@ _DATETIME_RE = re.compile(
 _OPERATOR_WORDS = frozenset({"and", "or", "div", "mod"})
 _SYMBOLS = ("!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "|", "/", "(", ")", "[", "]", ",", "@")
 _EPOCH = dt.date(1970, 1, 1)
+_DIGITS = frozenset("0123456789")
 
 
 # --------------------------------------------------------------------------- tokens
@@ -78,7 +79,7 @@ def tokenize(source: str) -> list[Token]:
             tokens.append(Token("str", text[i + 1 : end], i))
             i = end + 1
             continue
-        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
             match = _NUMBER_RE.match(text, i)
             assert match is not None  # the branch condition guarantees a digit
             tokens.append(Token("num", match.group(0), i))
@@ -193,7 +194,15 @@ class Path:
     steps: tuple[Step, ...]
 
 
-Expr = Literal | Ref | Current | Parent | Column | Unary | Binary | Call | Path
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """`${q}[. >= 18]`: keep the values of a node-set for which the predicates hold."""
+
+    base: Expr
+    predicates: tuple[Expr, ...]
+
+
+Expr = Literal | Ref | Current | Parent | Column | Unary | Binary | Call | Path | Filter
 
 
 # --------------------------------------------------------------------------- parser
@@ -293,6 +302,8 @@ class _Parser:
             self.next()
             return Path(None, (Step(".."), *self.steps(leading_slash=True)))
         primary = self.primary()
+        if self.at_op("["):
+            primary = Filter(primary, self.predicates())
         if self.at_op("/"):
             return Path(primary, self.steps(leading_slash=True))
         return primary
@@ -414,6 +425,10 @@ def _nodes(expr: Expr) -> Iterator[Expr]:
     elif isinstance(expr, Call):
         for arg in expr.args:
             yield from _nodes(arg)
+    elif isinstance(expr, Filter):
+        yield from _nodes(expr.base)
+        for pred in expr.predicates:
+            yield from _nodes(pred)
     elif isinstance(expr, Path):
         if expr.base is not None:
             yield from _nodes(expr.base)
@@ -671,7 +686,54 @@ def _eval(expr: Expr, ctx: Context) -> Value:
         return _binary(expr, ctx)
     if isinstance(expr, Call):
         return FUNCTIONS[expr.name].impl(ctx, expr.args)
+    if isinstance(expr, Filter):
+        return _filter(expr, ctx)
     return _path(expr, ctx)
+
+
+class _ValueContext(Context):
+    """Inside `${q}[...]`: `.` is one value of the node-set, the rest the outer context."""
+
+    def __init__(self, outer: Context, value: str, index: int) -> None:
+        self.outer = outer
+        self.value = value
+        self.index = index
+
+    def ref(self, name: str) -> NodeSet:
+        return self.outer.ref(name)
+
+    def current(self) -> Value:
+        return NodeSet((self.value,))
+
+    def position(self) -> int:
+        return self.index
+
+    def instance(self, list_name: str) -> tuple[dict[str, str], ...]:
+        return self.outer.instance(list_name)
+
+    def now(self) -> dt.datetime:
+        return self.outer.now()
+
+
+def _filter(expr: Filter, ctx: Context) -> Value:
+    base = _eval(expr.base, ctx)
+    if isinstance(base, ItemSet):
+        rows = list(base.rows)
+        for pred in expr.predicates:
+            rows = _filter_rows(rows, pred, ctx)
+        return ItemSet(tuple(rows))
+    values = _items(base)
+    for pred in expr.predicates:
+        kept = []
+        for position, value in enumerate(values, start=1):
+            result = _eval(pred, _ValueContext(ctx, value, position))
+            if isinstance(result, float) and not isinstance(result, bool):
+                if result == position:
+                    kept.append(value)
+            elif to_bool(result):
+                kept.append(value)
+        values = kept
+    return NodeSet(tuple(values))
 
 
 def _binary(expr: Binary, ctx: Context) -> Value:
