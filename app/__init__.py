@@ -86,7 +86,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.blueprints import BLUEPRINTS
+    from app.blueprints import all_blueprints
 
-    for blueprint in BLUEPRINTS:
+    for blueprint in all_blueprints():
         app.register_blueprint(blueprint)

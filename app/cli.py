@@ -82,7 +82,8 @@ def register_cli(app: Flask) -> None:
     """Attach every command group to ``app``."""
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
-    from app.cli_registry import COMMANDS
+    from app.discovery import submodules
 
-    for command in COMMANDS:
-        app.cli.add_command(command)
+    for module in submodules("app.commands"):
+        for command in getattr(module, "commands", []):
+            app.cli.add_command(command)

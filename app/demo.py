@@ -1,61 +1,33 @@
-"""Demo content for `make run` and `flask --app wsgi demo`.
-
-Each area adds a seeder below. Seeders are idempotent: they look up what they created before
-(by natural keys, or the ``is_demo`` flag) and never touch real data.
-"""
+"""Demo content for `make run` and `flask --app wsgi demo`, gathered from ``app.demo_seeders``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 
-from app.extensions import db
-from app.models import Role, User
-from app.services.accounts import create_user
+from app.demo_seeders.accounts import DEMO_PASSWORD
+from app.discovery import submodules
 
 Echo = Callable[[str], object]
 
-DEMO_PASSWORD = "demo-mairiebus"
-DEMO_USERS = [
-    ("coordinatrice@example.org", Role.COORDINATOR, "Carole (coordinatrice)", "Ville de Martigues"),
-    ("aidant@example.org", Role.AIDANT, "Nasser (aidant)", "Maison de quartier de Canto Perdrix"),
-]
+__all__ = ["DEMO_PASSWORD", "remove_demo", "seed_demo"]
 
 
-def seed_users(echo: Echo) -> None:
-    """Create the demo coordinator and aidant if absent."""
-    for email, role, name, organisation in DEMO_USERS:
-        if db.session.scalar(User.by_email(email)) is None:
-            create_user(db.session, email, DEMO_PASSWORD, role, name, organisation)
-            echo(f"Demo account {email} ({role.value}), password: {DEMO_PASSWORD}")
-        else:
-            echo(f"Demo account {email} already exists")
-
-
-def _seeders() -> list[Callable[..., None]]:
-    return [seed_users]
-
-
-def _removers() -> list[Callable[[Echo], None]]:
-    return []
+def _seeders() -> list[ModuleType]:
+    modules = [m for m in submodules("app.demo_seeders") if hasattr(m, "seed")]
+    return sorted(modules, key=lambda m: getattr(m, "ORDER", 100))
 
 
 def seed_demo(responses: int | None = None, echo: Echo = print) -> None:
-    """Run every area's demo seeder."""
-    for seeder in _seeders():
-        if "responses" in seeder.__code__.co_varnames:
-            seeder(echo=echo, responses=responses)
-        else:
-            seeder(echo=echo)
+    """Run every area's demo seeder, in order."""
+    for module in _seeders():
+        module.seed(echo=echo, responses=responses)
     echo("Demo content ready.")
 
 
 def remove_demo(echo: Echo = print) -> None:
-    """Remove all demo content (demo accounts included), leaving real data untouched."""
-    for remover in _removers():
-        remover(echo)
-    for email, _role, _name, _org in DEMO_USERS:
-        user = db.session.scalar(User.by_email(email))
-        if user is not None:
-            db.session.delete(user)
-    db.session.commit()
+    """Remove all demo content, in reverse order, leaving real data untouched."""
+    for module in reversed(_seeders()):
+        if hasattr(module, "remove"):
+            module.remove(echo)
     echo("Demo content removed.")

@@ -1,7 +1,13 @@
-"""Every blueprint of the app, registered in this order by ``create_app``."""
+"""Blueprints: each subpackage exposes ``bp``; ``create_app`` registers them all."""
 
-from app.blueprints.admin import bp as admin_bp
-from app.blueprints.auth import bp as auth_bp
-from app.blueprints.main import bp as main_bp
+from __future__ import annotations
 
-BLUEPRINTS = [main_bp, auth_bp, admin_bp]
+from flask import Blueprint
+
+
+def all_blueprints() -> list[Blueprint]:
+    """Every blueprint of the app (the main one first so its home page wins)."""
+    from app.discovery import submodules
+
+    found = [module.bp for module in submodules("app.blueprints") if hasattr(module, "bp")]
+    return sorted(found, key=lambda bp: (bp.name != "main", bp.name))

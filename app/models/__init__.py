@@ -25,6 +25,16 @@ from app.models.surveys import (
 )
 from app.models.throttle import ThrottleCounter
 
+
+def _import_area_models() -> None:
+    """Import every model module so areas register their tables without editing this file."""
+    from app.discovery import submodules
+
+    submodules("app.models")
+
+
+_import_area_models()
+
 __all__ = [
     "AidantNote",
     "Answer",
