@@ -494,7 +494,9 @@ def _parse_domain(
         return None
     assert isinstance(raw, Mapping)
     code = str(raw.get("code", ""))
-    if not _SNAKE_CASE.match(code):
+    # With a bad code every id prefix would be reported too: one problem is clearer.
+    check_ids = bool(_SNAKE_CASE.match(code))
+    if not check_ids:
         check.problem(
             f"{where}.code", f"« {code} » doit être en snake_case anglais (ex. daily_life)"
         )
@@ -526,7 +528,9 @@ def _parse_domain(
         )
     levels = []
     for index, item in enumerate(raw_levels):
-        level = _parse_level(check, item, f"{where}.levels[{index}]", code, index + 1, names)
+        level = _parse_level(
+            check, item, f"{where}.levels[{index}]", code, index + 1, names, check_ids
+        )
         if level is not None:
             levels.append(level)
             if assets_dir is not None:
@@ -549,6 +553,7 @@ def _parse_level(
     domain: str,
     expected: int,
     names: Mapping[int, LevelName],
+    check_ids: bool = True,
 ) -> Level | None:
     if not check.mapping(raw, where, {"number", "can_dos", "observation", "challenge"}, {"themes"}):
         return None
@@ -569,7 +574,7 @@ def _parse_level(
         if not check.mapping(item, item_where, {"id", "text"}, set()):
             continue
         can_do_id = str(item.get("id"))
-        if not can_do_id.startswith(prefix):
+        if check_ids and not can_do_id.startswith(prefix):
             check.problem(item_where, f"l'identifiant « {can_do_id} » doit commencer par {prefix}")
         can_dos.append(
             CanDo(
@@ -577,9 +582,11 @@ def _parse_level(
             )
         )
     observation = _parse_observation(
-        check, raw.get("observation"), f"{where}.observation", domain, number
+        check, raw.get("observation"), f"{where}.observation", domain, number, check_ids
     )
-    challenge = _parse_challenge(check, raw.get("challenge"), f"{where}.challenge", domain, number)
+    challenge = _parse_challenge(
+        check, raw.get("challenge"), f"{where}.challenge", domain, number, check_ids
+    )
     if observation is None or challenge is None:
         return None
     level_name = names.get(number)
@@ -596,13 +603,13 @@ def _parse_level(
 
 
 def _parse_observation(
-    check: _Checker, raw: object, where: str, domain: str, level: int
+    check: _Checker, raw: object, where: str, domain: str, level: int, check_ids: bool
 ) -> Observation | None:
     if not check.mapping(raw, where, {"id", "task", "success"}, set()):
         return None
     assert isinstance(raw, Mapping)
     observation_id = str(raw.get("id"))
-    if observation_id != f"{domain}-{level}-check":
+    if check_ids and observation_id != f"{domain}-{level}-check":
         check.problem(where, f"l'identifiant doit être {domain}-{level}-check")
     return Observation(
         id=observation_id,
@@ -614,14 +621,14 @@ def _parse_observation(
 
 
 def _parse_challenge(
-    check: _Checker, raw: object, where: str, domain: str, level: int
+    check: _Checker, raw: object, where: str, domain: str, level: int, check_ids: bool
 ) -> Challenge | None:
     required = {"id", "question", "image", "alt", "choices", "explanation"}
     if not check.mapping(raw, where, required, set()):
         return None
     assert isinstance(raw, Mapping)
     challenge_id = str(raw.get("id"))
-    if challenge_id != f"{domain}-{level}-challenge":
+    if check_ids and challenge_id != f"{domain}-{level}-challenge":
         check.problem(where, f"l'identifiant doit être {domain}-{level}-challenge")
     raw_choices = check.sequence(raw.get("choices"), f"{where}.choices")
     if not MIN_CHOICES <= len(raw_choices) <= MAX_CHOICES:
