@@ -104,7 +104,7 @@ def _devices_history() -> list[AssessmentRecord]:
         AssessmentRecord(
             T3,
             "self",
-            {f"devices-{n}-1": "alone" for n in (1, 2, 3, 4)},  # type: ignore[misc]
+            {f"devices-{n}-1": "alone" for n in (1, 2, 3, 4)},
             assessment_id=3,
         ),
         # The aidant sees the level-3 check not done yet: caps both levels at 2.

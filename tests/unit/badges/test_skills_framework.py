@@ -190,10 +190,10 @@ def test_challenge_picture_is_small_titled_french_and_readable(level: skills.Lev
         for node in root.iter()
         if node.tag in (f"{SVG}rect", f"{SVG}circle") and node.get("fill") not in (None, "none")
     }
-    for fill in dark_fills:
-        assert fill is not None
-        if _luminance(fill) < 0.18:  # a background dark enough to carry white text
-            assert _contrast(fill, "#ffffff") >= 4.5, fill
+    for shape_fill in dark_fills:
+        assert shape_fill is not None
+        if _luminance(shape_fill) < 0.18:  # a background dark enough to carry white text
+            assert _contrast(shape_fill, "#ffffff") >= 4.5, shape_fill
 
 
 def test_every_picture_is_used_once() -> None:
