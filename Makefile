@@ -17,9 +17,9 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml scripts/install_validator.sh
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml scripts/install_validator.sh requirements-validator.txt
 	$(BIN)/pip install --quiet -e '.[test]'
-	bash scripts/install_validator.sh $(BIN)/python
+	PYTHON=$(CURDIR)/$(BIN)/python bash scripts/install_validator.sh
 	@touch $@
 
 install: $(VENV)/.installed translations
