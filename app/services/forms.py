@@ -13,14 +13,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.models import Form, FormAttachment, FormVersion, Response
+from app.models import Form, FormAttachment, FormVersion, Response, ResponseStatus, User
 from surveys.errors import FormError, FormImportError
-from surveys.model import FormDefinition
+from surveys.model import FormDefinition, FormIssueNote
 from surveys.xlsform import load_form
 
 
@@ -63,7 +64,7 @@ def import_form(
         if form.id is not None
         else None
     )
-    warnings = [str(w) for w in definition.warnings]
+    warnings = [note_text(w) for w in definition.warnings]
     if existing is not None:
         if existing.source_sha256 == digest:
             return ImportResult(existing, False, warnings)
@@ -112,8 +113,6 @@ def count_responses(session: Session, version_id: int, submitted_only: bool = Fa
     """How many responses point at this version."""
     query = select(func.count()).select_from(Response).where(Response.form_version_id == version_id)
     if submitted_only:
-        from app.models import ResponseStatus
-
         query = query.where(Response.status == ResponseStatus.SUBMITTED)
     return int(session.scalar(query) or 0)
 
@@ -160,3 +159,108 @@ def current_version(session: Session, form_id: str) -> FormVersion | None:
         .order_by(FormVersion.id.desc())
         .limit(1)
     )
+
+
+def note_text(note: FormIssueNote) -> str:
+    """A warning of the engine as one plain-French line naming its sheet, row and question."""
+    return str(FormError(note.message, note.sheet, note.row, note.column, note.name))
+
+
+def get_form(session: Session, form_id: str) -> Form | None:
+    """The form with this XLSForm ``form_id``, or None."""
+    return session.scalar(select(Form).where(Form.form_id == form_id))
+
+
+@dataclass(frozen=True)
+class FormSummary:
+    """One line of the forms list."""
+
+    form_id: str
+    title: str
+    archived: bool
+    versions: int
+    submitted: int
+    drafts: int
+    last_imported_at: datetime | None
+
+
+Counts = tuple[int, int]  # (submitted, drafts)
+
+
+def _counts_by_version(session: Session, version_ids: list[int] | None = None) -> dict[int, Counts]:
+    query = select(Response.form_version_id, Response.status, func.count()).group_by(
+        Response.form_version_id, Response.status
+    )
+    if version_ids is not None:
+        query = query.where(Response.form_version_id.in_(version_ids))
+    counts: dict[int, Counts] = {}
+    for version_id, status, number in session.execute(query):
+        submitted, drafts = counts.get(version_id, (0, 0))
+        if status is ResponseStatus.SUBMITTED:
+            submitted += number
+        else:
+            drafts += number
+        counts[version_id] = (submitted, drafts)
+    return counts
+
+
+def list_forms(session: Session) -> list[FormSummary]:
+    """Every form with its number of versions and responses, active ones first, by title."""
+    counts = _counts_by_version(session)
+    versions = session.execute(
+        select(FormVersion.form_pk, FormVersion.id, FormVersion.imported_at)
+    ).all()
+    by_form: dict[int, list[tuple[int, datetime]]] = {}
+    for form_pk, version_id, imported_at in versions:
+        by_form.setdefault(form_pk, []).append((version_id, imported_at))
+    summaries = []
+    for form in session.scalars(select(Form).order_by(Form.archived, Form.title, Form.form_id)):
+        own = by_form.get(form.id, [])
+        summaries.append(
+            FormSummary(
+                form_id=form.form_id,
+                title=form.title,
+                archived=form.archived,
+                versions=len(own),
+                submitted=sum(counts.get(v, (0, 0))[0] for v, _at in own),
+                drafts=sum(counts.get(v, (0, 0))[1] for v, _at in own),
+                last_imported_at=max((at for _v, at in own), default=None),
+            )
+        )
+    return summaries
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    """One line of a form's versions table."""
+
+    version: FormVersion
+    imported_by: str | None
+    submitted: int
+    drafts: int
+
+
+def version_summaries(session: Session, form: Form) -> list[VersionSummary]:
+    """The versions of ``form``, newest first, with who imported them and their responses."""
+    versions = list(reversed(form.versions))
+    counts = _counts_by_version(session, [v.id for v in versions])
+    user_ids = {v.imported_by_id for v in versions if v.imported_by_id is not None}
+    names = {
+        user.id: user.display_name or user.email
+        for user in session.scalars(select(User).where(User.id.in_(user_ids)))
+    }
+    return [
+        VersionSummary(
+            version=v,
+            imported_by=names.get(v.imported_by_id) if v.imported_by_id is not None else None,
+            submitted=counts.get(v.id, (0, 0))[0],
+            drafts=counts.get(v.id, (0, 0))[1],
+        )
+        for v in versions
+    ]
+
+
+def set_archived(session: Session, form: Form, archived: bool) -> None:
+    """Archive a form (no new responses offered; data kept) or bring it back (one commit)."""
+    form.archived = archived
+    session.commit()
