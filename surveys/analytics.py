@@ -141,8 +141,16 @@ def _clean_answers(answers: pd.DataFrame) -> pd.DataFrame:
     except (ValueError, TypeError) as exc:
         raise AnalyticsError("Un numéro de réponse n'est pas un nombre entier.") from exc
     out["question"] = out["question"].astype(str)
-    out["value"] = out["value"].astype("string").str.strip()
+    out["value"] = _strip_values(out["value"])
     return out
+
+
+def _strip_values(values: pd.Series) -> pd.Series:
+    # Answers repeat a lot (the same few codes for 100,000 people): strip each distinct value
+    # once and map back, rather than once per row.
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    cleaned = pd.array([str(u).strip() for u in uniques] + [pd.NA], dtype="string")
+    return pd.Series(cleaned[positions], index=values.index, dtype="string")
 
 
 def _clean_responses(responses: pd.DataFrame) -> pd.DataFrame:
@@ -279,17 +287,33 @@ def wide_responses(
             if question in wide
             else pd.Series(pd.NA, index=wide.index, dtype="string")
         )
-        codes = list(choice_codes(question))
-        seen = raw.dropna().str.split().explode().dropna().unique().tolist()
-        codes += sorted(c for c in seen if c not in codes)
-        padded = " " + raw.fillna("") + " "
-        for code in codes:
-            extra[f"{question}/{code}"] = padded.str.contains(f" {code} ", regex=False).astype(bool)
+        extra.update(_one_hot(question, raw))
         if question not in wide:
             extra[question] = raw
     if extra:
         wide = pd.concat([wide, pd.DataFrame(extra, index=wide.index)], axis=1)
     return wide.reset_index(drop=True)
+
+
+def _one_hot(question: str, raw: pd.Series) -> dict[str, pd.Series]:
+    """Boolean column `question/code` per known or seen code of a select_multiple column."""
+    # Split each distinct answer once ("caf school" is shared by thousands of people), then
+    # spread the small distinct-answers x codes matrix back to the rows.
+    positions, uniques = pd.factorize(raw, use_na_sentinel=True)
+    split = [str(u).split() for u in uniques]
+    codes = list(choice_codes(question))
+    seen = {code for words in split for code in words}
+    codes += sorted(c for c in seen if c not in codes)
+    index = {code: j for j, code in enumerate(codes)}
+    matrix = np.zeros((len(uniques) + 1, len(codes)), dtype=bool)  # last row: no answer
+    for i, words in enumerate(split):
+        for code in words:
+            matrix[i, index[code]] = True
+    rows = matrix[positions]  # the sentinel -1 picks the last, all-False row
+    return {
+        f"{question}/{code}": pd.Series(rows[:, j], index=raw.index, dtype=bool)
+        for j, code in enumerate(codes)
+    }
 
 
 def selected(wide: pd.DataFrame, question: str) -> pd.DataFrame:
@@ -683,10 +707,11 @@ def _profile_values(wide: pd.DataFrame, questions: Sequence[str]) -> pd.DataFram
             column = wide[question].astype("string")
             if question in MULTIPLE_QUESTIONS:
                 # The same set of codes in any order is the same household.
-                column = column.map(
-                    lambda v: " ".join(sorted(v.split())) if isinstance(v, str) else v,
-                    na_action="ignore",
-                ).astype("string")
+                positions, uniques = pd.factorize(column, use_na_sentinel=True)
+                joined = [" ".join(sorted(str(u).split())) for u in uniques] + [pd.NA]
+                column = pd.Series(
+                    pd.array(joined, dtype="string")[positions], index=wide.index, dtype="string"
+                )
             values[question] = column
         else:
             values[question] = pd.Series(pd.NA, index=wide.index, dtype="string")
@@ -725,19 +750,16 @@ def most_frequent_profile(
         groups = wide[by].astype("string").fillna("unknown")
     rows = []
     order = ["all"] if by is None else _group_order(by, groups)
+    tops = _top_profiles(profiles, groups, questions)
+    sizes = groups.value_counts()
     for group in order:
-        members = profiles.loc[groups == group]
-        people = len(members)
+        people = int(sizes.get(group, 0))
         row: dict[str, Any] = {"group": group, "group_label": _group_label(by, group, point_names)}
         row["people"] = people
         top: tuple[Any, ...] | None = None
         top_count = 0
         if people:
-            keys = members.fillna("\x00").apply(tuple, axis=1)
-            tally = keys.value_counts()
-            best = int(tally.max())
-            top = min(key for key, n in tally.items() if n == best)
-            top_count = best
+            top, top_count = tops[group]
         visible = people >= k and top is not None and top_count >= k
         for question, value in zip(questions, top or (pd.NA,) * len(questions), strict=True):
             row[question] = value if visible and value != "\x00" else pd.NA
@@ -763,6 +785,26 @@ def most_frequent_profile(
     for question in questions:
         out[question] = out[question].astype("string")
     return out
+
+
+def _top_profiles(
+    profiles: pd.DataFrame, groups: pd.Series, questions: Sequence[str]
+) -> dict[str, tuple[tuple[str, ...], int]]:
+    """Per group, its most frequent profile (ties: first in code order) and how many have it."""
+    # One groupby over everybody instead of one tally per group; "\x00" stands for "no answer"
+    # and sorts before any code, as it did when profiles were compared as Python tuples.
+    keys = profiles.fillna("\x00").astype(object)
+    keys.columns = [f"q{i}" for i in range(len(questions))]
+    keys["group"] = groups.astype(object).to_numpy()
+    columns = list(keys.columns[:-1])
+    tally = keys.groupby(["group", *columns], sort=False).size().reset_index(name="n")
+    tally = tally.sort_values(
+        ["group", "n", *columns], ascending=[True, False, *([True] * len(columns))], kind="stable"
+    ).drop_duplicates("group", keep="first")
+    return {
+        str(r[0]): (tuple(str(v) for v in r[1:-1]), int(r[-1]))
+        for r in tally.itertuples(index=False, name=None)
+    }
 
 
 def _group_order(by: str, groups: pd.Series) -> list[str]:

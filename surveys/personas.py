@@ -1,7 +1,8 @@
 """Personas ("profils types"): groups of similar respondents found by k-modes clustering.
 
-Each person is described by a few categorical answers (PERSONA_FEATURES). k-modes (PyPI
-`kmodes`, Huang initialisation) groups people who share the most answers. The number of groups
+Each person is described by a few categorical answers (PERSONA_FEATURES). k-modes (Huang's
+algorithm, as the PyPI `kmodes` package, vectorised with numpy) groups people who share the most
+answers. The number of groups
 is chosen over k = 2..6 by the mean silhouette under the simple matching (Hamming) distance:
 the k whose people sit closest to their own group and farthest from the next one wins, ties going
 to the smaller k. A fixed seed makes the result the same at every run. Groups of fewer than
@@ -142,7 +143,10 @@ def _household(values: pd.Series) -> pd.Series:
                 return code
         return codes[0]
 
-    return values.map(pick).astype("string")
+    # Pick once per distinct answer, not once per person.
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    picked = pd.array([pick(u) for u in uniques] + [UNKNOWN], dtype="string")
+    return pd.Series(picked[positions], index=values.index, dtype="string")
 
 
 def persona_features(wide: pd.DataFrame) -> pd.DataFrame:
@@ -174,24 +178,116 @@ def _encode(features: pd.DataFrame) -> np.ndarray:
     return np.column_stack(columns).astype(np.int64)
 
 
-def _silhouette(x: np.ndarray, labels: np.ndarray, seed: int) -> float:
-    from sklearn.metrics import silhouette_score
+def _mismatches(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Number of differing answers between each person and each centroid (n x k)."""
+    return (x[:, None, :] != centroids[None, :, :]).sum(axis=2)
 
+
+def _huang_init(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Huang's initialisation, as in the `kmodes` package: answers drawn by frequency, then
+    each centroid replaced by the nearest person not already used."""
+    centroids = np.empty((k, x.shape[1]), dtype=np.int64)
+    for j in range(x.shape[1]):
+        centroids[:, j] = rng.choice(np.sort(x[:, j]), k)
+    for i in range(k):
+        order = np.argsort((x != centroids[i]).sum(axis=1), kind="stable")
+        position = 0
+        while position < len(order) - 1 and (x[order[position]] == centroids).all(axis=1).any():
+            position += 1
+        centroids[i] = x[order[position]]
+    return centroids
+
+
+def _modes(x: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Most frequent answer per cluster and feature (ties: the smallest code, as `kmodes`)."""
+    out = centroids.copy()
+    for i in range(len(centroids)):
+        members = x[labels == i]
+        if len(members):
+            out[i] = [np.bincount(members[:, j]).argmax() for j in range(x.shape[1])]
+    return out
+
+
+def kmodes_fit(
+    x: np.ndarray, k: int, *, seed: int = 0, n_init: int = 5, max_iter: int = 100
+) -> tuple[np.ndarray, float]:
+    """Centroids and cost of the best of `n_init` k-modes runs on integer-coded answers.
+
+    Huang's initialisation and batch iterations (assign everybody, then update the modes) in
+    numpy; the `kmodes` package moves one person at a time in Python, far too slow for the
+    dashboard. A cluster left empty restarts from the person farthest from their centroid.
+    """
+    rng = np.random.default_rng(seed)
+    best: tuple[np.ndarray, float] | None = None
+    for _ in range(n_init):
+        centroids = _huang_init(x, k, rng)
+        for _iteration in range(max_iter):
+            distances = _mismatches(x, centroids)
+            labels = distances.argmin(axis=1)
+            nearest = distances.min(axis=1)
+            for empty in sorted(set(range(k)) - set(labels.tolist())):
+                far = int(nearest.argmax())
+                centroids[empty] = x[far]
+                labels[far] = empty
+                nearest[far] = 0
+            updated = _modes(x, labels, centroids)
+            if (updated == centroids).all():
+                break
+            centroids = updated
+        cost = float(_mismatches(x, centroids).min(axis=1).sum())
+        if best is None or cost < best[1]:
+            best = (centroids, cost)
+    assert best is not None
+    return best
+
+
+def _hamming_sample(x: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows the silhouette looks at and their pairwise Hamming distances."""
+    rows = np.arange(len(x))
+    if len(x) > SILHOUETTE_SAMPLE:
+        # scikit-learn's silhouette_score(sample_size=..., random_state=seed) draws this sample.
+        rows = np.random.RandomState(seed).permutation(len(x))[:SILHOUETTE_SAMPLE]
+    sample = x[rows]
+    distance = np.zeros((len(sample), len(sample)), dtype=np.float64)
+    for j in range(x.shape[1]):
+        distance += sample[:, j, None] != sample[None, :, j]
+    return rows, distance / max(x.shape[1], 1)
+
+
+def _silhouette(
+    x: np.ndarray,
+    labels: np.ndarray,
+    seed: int,
+    sample: tuple[np.ndarray, np.ndarray] | None = None,
+) -> float:
+    """Mean silhouette under the Hamming distance (equal to scikit-learn's, same sample)."""
     if len(set(labels.tolist())) < 2 or len(set(labels.tolist())) >= len(labels):
         return -1.0
-    size = min(len(labels), SILHOUETTE_SAMPLE)
-    sample = size if size < len(labels) else None
-    return float(
-        silhouette_score(x, labels, metric="hamming", sample_size=sample, random_state=seed)
-    )
+    rows, distance = sample if sample is not None else _hamming_sample(x, seed)
+    labels = labels[rows]
+    clusters = np.unique(labels)
+    if len(clusters) < 2:
+        return -1.0
+    member = labels[:, None] == clusters[None, :]  # people x clusters
+    sums = distance @ member  # total distance of each person to each cluster
+    sizes = member.sum(axis=0)
+    own = member.argmax(axis=1)
+    own_size = sizes[own]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intra = sums[np.arange(len(labels)), own] / np.maximum(own_size - 1, 1)
+        means = sums / sizes[None, :]
+        means[member] = np.inf
+        inter = means.min(axis=1)
+        scores = (inter - intra) / np.maximum(intra, inter)
+    # A person alone in their group scores 0, as in scikit-learn.
+    scores = np.nan_to_num(np.where(own_size > 1, scores, 0.0))
+    return float(scores.mean())
 
 
 def cluster(
     features: pd.DataFrame, *, seed: int = 0, k_range: Sequence[int] = K_RANGE
 ) -> tuple[np.ndarray, int, dict[int, float], dict[int, float]]:
     """Cluster label per person, the chosen k, and silhouette and cost per k tried."""
-    from kmodes.kmodes import KModes
-
     x = _encode(features)
     rng = np.random.default_rng(seed)
     fit_rows = (
@@ -203,19 +299,26 @@ def cluster(
     distinct = len(np.unique(x_fit, axis=0))
     silhouettes: dict[int, float] = {}
     costs: dict[int, float] = {}
-    models: dict[int, Any] = {}
+    models: dict[int, np.ndarray] = {}
+    sample = _hamming_sample(x_fit, seed)
     for k in k_range:
         if k < 2 or k > distinct:
             continue
-        model = KModes(n_clusters=k, init="Huang", n_init=5, random_state=seed)
-        labels = np.asarray(model.fit_predict(x_fit))
-        models[k] = model
-        costs[k] = float(model.cost_)
-        silhouettes[k] = round(_silhouette(x_fit, labels, seed), 4)
+        centroids, cost = kmodes_fit(x_fit, k, seed=seed)
+        labels = _mismatches(x_fit, centroids).argmin(axis=1)
+        models[k] = centroids
+        costs[k] = cost
+        silhouettes[k] = round(_silhouette(x_fit, labels, seed, sample), 4)
     if not models:
         return np.zeros(len(x), dtype=np.int64), 1, silhouettes, costs
     best = min(silhouettes, key=lambda k: (-silhouettes[k], k))
-    labels_all = np.asarray(models[best].predict(x)).astype(np.int64)
+    # Everybody joins the nearest group (ties: the first), in chunks to bound memory.
+    labels_all = np.concatenate(
+        [
+            _mismatches(x[i : i + 50_000], models[best]).argmin(axis=1)
+            for i in range(0, len(x), 50_000)
+        ]
+    ).astype(np.int64)
     return labels_all, best, silhouettes, costs
 
 

@@ -194,3 +194,32 @@ def test_too_few_people(wide: pd.DataFrame) -> None:
 )
 def test_describe(kwargs: dict[str, str], sentence: str) -> None:
     assert p.describe(**kwargs, point_names={"auchan": "Auchan"}) == sentence
+
+
+def test_silhouette_matches_scikit_learn() -> None:
+    # Our numpy silhouette replaces scikit-learn's at run time; it must give the same figure,
+    # with and without the seeded sample scikit-learn draws above SILHOUETTE_SAMPLE people.
+    metrics = pytest.importorskip("sklearn.metrics")
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    for n in (40, p.SILHOUETTE_SAMPLE + 300):
+        x = rng.integers(0, 4, (n, 7))
+        labels = rng.integers(0, 3, n)
+        labels[0] = 5  # a group of one person scores 0
+        sample = p.SILHOUETTE_SAMPLE if n > p.SILHOUETTE_SAMPLE else None
+        expected = metrics.silhouette_score(
+            x, labels, metric="hamming", sample_size=sample, random_state=3
+        )
+        assert p._silhouette(x, labels, 3) == pytest.approx(expected, abs=1e-12)
+
+
+def test_kmodes_finds_obvious_groups_and_is_seeded() -> None:
+    import numpy as np
+
+    # Two groups of 6 people far apart, one answer of noise each in the second group.
+    x = np.array([[0, 0, 0, 0]] * 6 + [[1, 1, 1, 1]] * 5 + [[1, 1, 1, 2]], dtype=np.int64)
+    centroids, cost = p.kmodes_fit(x, 2, seed=0)
+    assert sorted(map(tuple, centroids.tolist())) == [(0, 0, 0, 0), (1, 1, 1, 1)]
+    assert cost == 1.0
+    assert np.array_equal(p.kmodes_fit(x, 2, seed=0)[0], centroids)
