@@ -250,9 +250,7 @@ def _response_places(session: Session, place_kind: str) -> dict[int, str]:
                 Answer.question == "neighbourhood",
                 Answer.repeat_index == 0,
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     rows = session.execute(
         select(
@@ -263,7 +261,7 @@ def _response_places(session: Session, place_kind: str) -> dict[int, str]:
         )
         .outerjoin(CollectionPoint, CollectionPoint.id == Response.collection_point_id)
         .where(Response.status == ResponseStatus.SUBMITTED)
-    ).tuples()
+    ).all()
     places: dict[int, str] = {}
     for response_id, own, point, point_neighbourhood in rows:
         if place_kind == "point":
@@ -291,7 +289,7 @@ def weak_pass_counts(session: Session) -> dict[str, int]:
         .join(LevelResult, LevelResult.assessment_id == Assessment.id)
         .outerjoin(Pass, Pass.id == Assessment.pass_id)
         .order_by(Assessment.started_at, Assessment.id, LevelResult.id)
-    ).tuples()
+    ).all()
     latest: dict[tuple[str, int], dict[str, int]] = {}
     where: dict[tuple[str, int], int] = {}
     for assessment_id, pass_id, at, pass_home, domain, level in rows:
@@ -325,7 +323,7 @@ def measured_needs(
             Answer.question.in_(_QUESTIONS[1:]),
             Answer.repeat_index == 0,
         )
-    ).tuples()
+    ).all()
     allowed = {
         "needs": planning.THEMES,
         "wished_services": planning.THEMES,
