@@ -1,4 +1,9 @@
-"""The Pass informatique: a resident's record reached by its code, its assessments and levels."""
+"""The Pass informatique: a resident's record reached by its code, its assessments and levels.
+
+Deleting a Pass keeps its assessments, level results and observations as anonymous rows
+(``assessments.pass_id`` becomes NULL), so the dashboard's counts by domain and level stay right
+while nothing links them to a person any more.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, created_at, int_pk, utcnow
@@ -30,12 +35,18 @@ class Pass(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     is_demo: Mapped[bool] = mapped_column(default=False)
 
+    # No delete cascade: the database sets pass_id NULL and the anonymous results stay.
     assessments: Mapped[list[Assessment]] = relationship(
         back_populates="pass_",
         order_by="Assessment.started_at",
-        cascade="all, delete-orphan",
+        cascade="save-update, merge",
         passive_deletes=True,
     )
+
+    @staticmethod
+    def by_code(code: str):  # type: ignore[no-untyped-def]
+        """Select the Pass with this canonical code."""
+        return select(Pass).where(Pass.code == code)
 
 
 class AssessmentKind(enum.Enum):
@@ -49,9 +60,10 @@ class Assessment(Base):
     """One dated sitting of the Pass self-assessment, alone or with an aidant."""
 
     __tablename__ = "assessments"
+    __table_args__ = (Index("ix_assessments_pass_id", "pass_id"),)
 
     id: Mapped[int_pk]
-    pass_id: Mapped[int | None] = mapped_column(ForeignKey("passes.id", ondelete="CASCADE"))
+    pass_id: Mapped[int | None] = mapped_column(ForeignKey("passes.id", ondelete="SET NULL"))
     kind: Mapped[AssessmentKind]
     channel: Mapped[Channel] = mapped_column(default=Channel.SELF)
     aidant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -62,6 +74,9 @@ class Assessment(Base):
     neighbourhood_id: Mapped[int | None] = mapped_column(
         ForeignKey("neighbourhoods.id", ondelete="SET NULL")
     )
+    # Hash of the resume token kept in the resident's HttpOnly cookie (never the token itself);
+    # cleared when the assessment ends.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     pass_: Mapped[Pass | None] = relationship(back_populates="assessments")
     results: Mapped[list[LevelResult]] = relationship(
@@ -102,6 +117,9 @@ class Observation(Base):
     domain: Mapped[str] = mapped_column(String(60))
     level: Mapped[int]
     observed: Mapped[bool] = mapped_column(default=True)
+    # What the aidant saw: "alone", "with_help" or "not_yet" (badges.scoring.ANSWERS);
+    # ``observed`` is True only for "alone".
+    outcome: Mapped[str] = mapped_column(String(16), default="alone")
 
 
 class AidantNote(Base):
