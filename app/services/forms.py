@@ -205,7 +205,7 @@ def _counts_by_version(session: Session, version_ids: list[int] | None = None) -
 
 
 def list_forms(session: Session) -> list[FormSummary]:
-    """Every form with its number of versions and responses, active ones first, by title."""
+    """Every form with its numbers of versions and responses: active first, then by title."""
     counts = _counts_by_version(session)
     versions = session.execute(
         select(FormVersion.form_pk, FormVersion.id, FormVersion.imported_at)
@@ -214,7 +214,7 @@ def list_forms(session: Session) -> list[FormSummary]:
     for form_pk, version_id, imported_at in versions:
         by_form.setdefault(form_pk, []).append((version_id, imported_at))
     summaries = []
-    for form in session.scalars(select(Form).order_by(Form.archived, Form.title, Form.form_id)):
+    for form in session.scalars(select(Form)):
         own = by_form.get(form.id, [])
         summaries.append(
             FormSummary(
@@ -227,6 +227,8 @@ def list_forms(session: Session) -> list[FormSummary]:
                 last_imported_at=max((at for _v, at in own), default=None),
             )
         )
+    # Sorted here, not in SQL: collations differ between SQLite and PostgreSQL.
+    summaries.sort(key=lambda s: (s.archived, s.title.casefold(), s.form_id))
     return summaries
 
 
