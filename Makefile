@@ -27,7 +27,7 @@ install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations browser-deps
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations
 
 run: install
 	$(BIN)/flask --app wsgi db upgrade
