@@ -7,11 +7,10 @@ to the field that caused them.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -45,6 +44,8 @@ from surveys.directory import Directory, DirectoryEntry, for_needs, load_directo
 PARIS: Final = ZoneInfo("Europe/Paris")
 PLACE_KINDS: Final = ("neighbourhood", "point")
 HOURS: Final = HalfDayHours()
+# How many days ahead the public calendar and its feed show, today included.
+PUBLIC_DAYS: Final = 31
 # A Pass domain at a level below this counts as a need to learn the digital basics.
 WEAK_LEVEL: Final = 2
 # Questionnaire answers the planner reads (shared question names).
@@ -700,9 +701,9 @@ def delete_programme(session: Session, programme: Programme) -> None:
 
 
 def public_window(today: date) -> tuple[date, date]:
-    """The days the public calendar and feed show: today to the end of next month."""
-    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-    return today, date(year, month, calendar.monthrange(year, month)[1])
+    """The days the public calendar and feed show: today and the next 30 days."""
+    # Bounded so the residents' page stays under 30 KB even with a stop every half-day.
+    return today, today + timedelta(days=PUBLIC_DAYS - 1)
 
 
 def _with_places():  # type: ignore[no-untyped-def]
@@ -715,7 +716,7 @@ def _with_places():  # type: ignore[no-untyped-def]
 
 
 def upcoming_slots(session: Session, today: date) -> list[Slot]:
-    """Published slots from today to the end of next month, in calendar order."""
+    """Published slots of the public window (see public_window), in calendar order."""
     start, end = public_window(today)
     slots = session.scalars(
         select(Slot)
