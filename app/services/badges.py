@@ -291,10 +291,11 @@ def issue_award(
     data = badge_class_data(domain, level)
     existing = _active(session, pass_.id, data.domain, data.level)
     by_status = {a.status: a for a in existing}
+    if LevelStatus.VALIDATED in by_status:
+        # Validated covers self-declared: never issue a lesser badge next to it.
+        return by_status[LevelStatus.VALIDATED]
     if wanted in by_status:
         return by_status[wanted]
-    if wanted is LevelStatus.SELF_DECLARED and LevelStatus.VALIDATED in by_status:
-        return by_status[LevelStatus.VALIDATED]
 
     moment = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
     assertion_id = str(uuid_module.uuid4())

@@ -81,7 +81,13 @@ def revoke(assertion_id):  # type: ignore[no-untyped-def]
         try:
             service.revoke(db.session, found, form.reason.data or "", by=current_user)
         except service.BadgeError as error:
-            form.reason.errors = [error.message]
+            return render_template(
+                "badges_admin/award.html",
+                award=found,
+                form=form,
+                email=service.recipient_email(found),
+                error=error.message,
+            ), 400
         else:
             flash(_("Le badge est retiré. Il apparaît comme retiré partout."), "success")
             return redirect(url_for("badges_admin.award", assertion_id=found.uuid), code=303)
