@@ -231,14 +231,35 @@ def test_xlsx_has_a_sheet_per_repeat_and_keeps_text_as_text(app_ctx: Flask) -> N
     header = [c.value for c in sheet[1]]
     old = dict(zip(header, sheet[2], strict=True))
     assert old["response_id"].value == made["old"].id
-    assert old["colours/green"].value == "1"
+    assert old["colours/green"].value == 1  # whole numbers are numbers Excel can add up
     # A resident typing "=bonjour" wrote text, not an Excel formula.
     assert old["old_q"].value == "=bonjour" and old["old_q"].data_type == "s"
     kids = [[c.value for c in row] for row in book["kids"].iter_rows(min_row=2)]
     assert kids == [
         [made["old"].id, 1, "Ana", None],
-        [made["new"].id, 1, "Léo", "7"],
-        [made["new"].id, 2, "Zoé", "4"],
+        [made["new"].id, 1, "Léo", 7],
+        [made["new"].id, 2, "Zoé", 4],
+    ]
+
+
+def test_xlsx_writer_cell_types() -> None:
+    output = io.BytesIO()
+    with X.XlsxWriter(output) as workbook:
+        workbook.append("responses", ["0612345678", "-12", "3.5", " a ", "<b>&", True, None, 7])
+        workbook.append("a" * 40, ["x"])
+        workbook.append("A" * 40, ["y"])
+    book = load_workbook(io.BytesIO(output.getvalue()))
+    assert book.sheetnames == ["responses", "a" * 31, "A" * 29 + "~2"]
+    cells = [(c.value, c.data_type) for c in book["responses"][1]]
+    assert cells == [
+        ("0612345678", "s"),  # a leading zero stays text
+        (-12, "n"),
+        ("3.5", "s"),  # decimals stay as typed (a comma or a point)
+        (" a ", "s"),
+        ("<b>&", "s"),
+        (1, "n"),
+        (None, "n"),
+        (7, "n"),
     ]
 
 
