@@ -8,8 +8,9 @@ aboard if any; a programme holds at most one slot per date and half-day (one bus
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -153,7 +154,7 @@ class Slot(Base):
 
     id: Mapped[int_pk]
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
-    date: Mapped[date]
+    date: Mapped[dt.date]
     half_day: Mapped[HalfDay]
     neighbourhood_id: Mapped[int | None] = mapped_column(
         ForeignKey("neighbourhoods.id", ondelete="RESTRICT")
@@ -187,7 +188,7 @@ class Slot(Base):
             return self.collection_point.name
         return self.neighbourhood.name if self.neighbourhood is not None else ""
 
-    def sort_key(self) -> tuple[date, int, int]:
+    def sort_key(self) -> tuple[dt.date, int, int]:
         """Calendar order: date, then morning before afternoon."""
         return (self.date, 0 if self.half_day is HalfDay.MORNING else 1, self.id or 0)
 

@@ -706,7 +706,7 @@ def public_window(today: date) -> tuple[date, date]:
     return today, today + timedelta(days=PUBLIC_DAYS - 1)
 
 
-def _with_places():  # type: ignore[no-untyped-def]
+def _with_places() -> tuple[Any, ...]:
     return (
         selectinload(Slot.neighbourhood),
         selectinload(Slot.collection_point),

@@ -473,3 +473,14 @@ def test_demo_seeder_publishes_next_month_idempotently_and_removes(app_ctx: Flas
     assert db.session.scalar(select(func.count()).select_from(Programme)) == 0
     assert db.session.scalars(select(Service.name)).all() == ["Vrai partenaire"]
     assert db.session.scalar(select(func.count()).select_from(Theme)) == 0
+
+
+def test_cli_proposes_and_publishes_a_month(runner, town: dict[str, Neighbourhood]) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(
+        args=["programme", "propose", "2031-02", "--max-slots", "2", "--publish"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Canto Perdrix, mercredi matin : 50 % des demandes y concernent la CAF" in result.output
+    assert result.output.endswith("2 half-days proposed for 2031-02 (published).\n")
+    bad = runner.invoke(args=["programme", "propose", "2031-13"])
+    assert bad.exit_code != 0 and "le mois va de 01 à 12" in bad.output
