@@ -1,0 +1,59 @@
+"""``flask --app wsgi sites …``: collection points, their public URLs and QR codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import CollectionLink
+from app.services import collection as sites
+
+sites_cli = AppGroup("sites", help="Collection points: list them, write their QR codes.")
+
+
+@sites_cli.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include archived points.")
+def list_command(show_all: bool) -> None:
+    """One line per collection point: code, name, public URL (tab-separated)."""
+    points = sites.list_points(db.session, include_archived=show_all)
+    if not points:
+        click.echo("No collection point yet.", err=True)
+    for point in points:
+        url = sites.point_url(point) or "-"
+        suffix = "\tarchived" if point.archived else ""
+        click.echo(f"{point.code}\t{point.name}\t{url}{suffix}")
+
+
+@sites_cli.command("qr")
+@click.argument("code")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="File to write: .png (default) or .svg.",
+)
+@click.option("--scale", default=10, show_default=True, help="Pixels per module (PNG).")
+def qr_command(code: str, output: Path, scale: int) -> None:
+    """Write the QR code of a point (its code) or of a link (its short code)."""
+    point = sites.point_by_code(db.session, code)
+    link = sites.main_link(point) if point is not None else sites.find_link(db.session, code)
+    if point is not None and link is None:
+        raise click.ClickException(f"Point {code} has no questionnaire attached.")
+    if link is None:
+        known = db.session.scalars(select(CollectionLink.code)).all()
+        hint = " (known link codes: " + ", ".join(sorted(known)[:10]) + ")" if known else ""
+        raise click.ClickException(f"No collection point or link with code {code!r}{hint}.")
+    url = sites.link_url(link)
+    if output.suffix.lower() == ".svg":
+        output.write_bytes(sites.qr_svg(url))
+    else:
+        output.write_bytes(sites.qr_png(url, scale))
+    click.echo(f"{output}\t{url}")
+
+
+commands = [sites_cli]
