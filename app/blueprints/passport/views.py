@@ -351,6 +351,7 @@ def pass_page(code: str):  # type: ignore[no-untyped-def]
     pass_ = _pass_or_404(code)
     service.touch(db.session, pass_)
     standing = service.standing_for(pass_)
+    awards = service.pass_awards(db.session, pass_)
     start_form = StartForm()
     start_form.pass_code.data = _code(pass_)
     return render_template(
@@ -361,8 +362,49 @@ def pass_page(code: str):  # type: ignore[no-untyped-def]
         history=service.history_rows(db.session, pass_),
         framework=service.framework(),
         badges_partial=service.badges_partial_available(),
-        awards=service.pass_awards(db.session, pass_),
+        awards=_top_awards(awards),
+        award_counts=_award_counts(awards),
         start_form=start_form,
+    )
+
+
+def _top_awards(awards: list) -> list:  # type: ignore[type-arg]
+    """The highest badge of each domain (validated first): keeps the Pass page light."""
+    best: dict[str, object] = {}
+    for award in awards:
+        current = best.get(award.domain)
+        rank = (award.level, award.status.value == "validated")
+        if current is None or rank > (current.level, current.status.value == "validated"):  # type: ignore[attr-defined]
+            best[award.domain] = award
+    return list(best.values())
+
+
+def _award_counts(awards: list) -> dict[str, int]:  # type: ignore[type-arg]
+    counts: dict[str, int] = {}
+    for award in awards:
+        counts[award.domain] = counts.get(award.domain, 0) + 1
+    return counts
+
+
+@bp.route("/pass/<code>/badges/<domain>")
+@public
+def domain_badges(code: str, domain: str):  # type: ignore[no-untyped-def]
+    """Every badge of one domain, with the badges area's download buttons."""
+    pass_ = _pass_or_404(code)
+    fw = service.framework()
+    if domain not in fw.domain_codes:
+        fail(404, _("Ce domaine n'existe pas."))
+    standing = service.standing_for(pass_)
+    awards = [a for a in service.pass_awards(db.session, pass_) if a.domain == domain]
+    return render_template(
+        "passport/domain_badges.html",
+        pass_=pass_,
+        code=_code(pass_),
+        domain=fw.domain(domain),
+        framework=fw,
+        earned=[b for b in standing.badges if b.domain == domain],
+        awards=awards,
+        badges_partial=service.badges_partial_available(),
     )
 
 
