@@ -16,7 +16,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, event, insert, update
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Table, event, insert, update
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from app.db import Base, created_at, int_pk, utcnow
@@ -162,7 +162,8 @@ def _erase_awards_of_deleted_pass(mapper: Mapper[Any], connection: Any, target: 
     pages call first); this hook is the safety net for the columns and the revocation.
     """
     now = utcnow()
-    table = Award.__table__
+    table: Table = Award.__table__  # type: ignore[assignment]
+    events: Table = AwardEvent.__table__  # type: ignore[assignment]
     rows = connection.execute(
         table.select()
         .where(table.c.pass_id == target.id)
@@ -178,7 +179,7 @@ def _erase_awards_of_deleted_pass(mapper: Mapper[Any], connection: Any, target: 
             values["revoked_at"] = now
             values["revocation_reason"] = ERASED_REASON
             connection.execute(
-                insert(AwardEvent.__table__).values(
+                insert(events).values(
                     award_id=row.id,
                     kind=AwardEventKind.REVOKED.value,
                     at=now,

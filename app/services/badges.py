@@ -48,6 +48,7 @@ from app.models.badges import (
 from app.models.passes import Assessment, LevelStatus, Pass
 from badges import baking, credentials, openbadges, render, signing
 from badges.openbadges import Alignment, AwardData, BadgeClassData, BadgeUrls
+from badges.skills import Framework, load_framework
 from badges.verify import HEADLINES, IssuedRecord, Verdict, verify_badge
 
 KEY_FILE = "badge_signing_key.pem"
@@ -135,9 +136,7 @@ _RENDER_CODES = {
 }
 
 
-def _framework():  # type: ignore[no-untyped-def]
-    from badges.skills import load_framework
-
+def _framework() -> Framework:
     return load_framework()
 
 
@@ -312,7 +311,7 @@ def issue_award(
         level=data.level,
         recipient=recipient,
         issued_on=moment,
-        status=wanted.value,  # type: ignore[arg-type]
+        status=wanted.value,
         aidant_organisation=organisation,
     )
     assertion = openbadges.assertion(award_data, the_urls)
