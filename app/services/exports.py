@@ -450,8 +450,8 @@ class _Sheet:
             body = bodies.get(value) if isinstance(value, str) else None
             if body is None:
                 body = _cell_body(value)
-                if isinstance(value, str) and len(value) <= 40 and len(bodies) < 50_000:
-                    bodies[value] = body  # codes and 0/1 repeat endlessly: build them once
+                if isinstance(value, str) and len(value) <= 16 and len(bodies) < 20_000:
+                    bodies[value] = body  # codes and 0/1 repeat endlessly (not uuids, dates)
             cells.append(f'<c r="{letter}{row}"{body}')
         cells.append("</row>")
         self.file.write("".join(cells).encode())
