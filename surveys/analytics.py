@@ -476,7 +476,9 @@ def distribution(
         codes = list(block.columns)
         counts = [int(block[c].sum()) for c in codes]
     else:
-        values = wide.loc[answered, question].astype("string") if base else pd.Series([], "string")
+        values = (
+            wide.loc[answered, question].astype("string") if base else pd.Series([], dtype="string")
+        )
         codes = list(choice_codes(question))
         codes += sorted(c for c in values.unique().tolist() if c not in codes)
         tally = values.value_counts()
@@ -772,7 +774,8 @@ def most_frequent_profile(
         row["count"] = top_count if visible else pd.NA
         row["percent"] = round(top_count * 100.0 / people, 1) if visible else pd.NA
         rows.append(row)
-    out = pd.DataFrame(rows)
+    columns = ["group", "group_label", "people", *questions, "profile_label", "count", "percent"]
+    out = pd.DataFrame(rows, columns=columns)
     out = suppress_small(out, k, counts=("people", "count"), linked={"percent": "count"})
     if by is not None and len(out):
         # Group sizes add up to the number of people: protect them like a distribution.

@@ -1,0 +1,89 @@
+"""``flask --app wsgi profiles show [--json]``: the dashboard's personas and key figures."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.services import dashboard as service
+from surveys.analytics import format_figure
+
+profiles_cli = AppGroup("profiles", help="Personas (profils types) and key figures.")
+
+
+@profiles_cli.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option(
+    "--demo",
+    type=click.Choice(list(service.DEMO_CHOICES)),
+    default=None,
+    help="real: real answers only; all: with demo answers; demo: demo only "
+    "(default: as the dashboard, real when there are real answers).",
+)
+@click.option("--form", "form_id", default=None, help="Only this questionnaire (form_id).")
+@click.option("--point", default=None, help="Only this collection point (code).")
+@click.option("--neighbourhood", default=None, help="Only this neighbourhood (code).")
+def show_command(
+    as_json: bool,
+    demo: str | None,
+    form_id: str | None,
+    point: str | None,
+    neighbourhood: str | None,
+) -> None:
+    """Print the personas and key figures the dashboard shows (same filters, same cache)."""
+    filters = service.DashboardFilters(
+        form_id=form_id,
+        collection_point=point,
+        neighbourhood=neighbourhood,
+        demo=demo or service.default_demo_choice(db.session),
+    )
+    try:
+        data = service.dashboard_data(db.session, filters)
+    except service.DashboardError as error:
+        raise click.ClickException(str(error)) from error
+    summary = service.profiles_summary(data)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    key = data.key
+    click.echo("Chiffres clés")
+    click.echo(f"  Réponses : {format_figure(key['responses'])}")
+    click.echo(
+        f"  Avec un aidant : {format_figure(key['assisted'])} "
+        f"({format_figure(key['assisted_percent'], percent=True)})"
+    )
+    click.echo(f"  Points de recueil : {format_figure(key['collection_points'])}")
+    click.echo(f"  Quartiers : {format_figure(key['neighbourhoods'])}")
+    click.echo(f"  Pass informatique : {format_figure(key['passes'])}")
+    click.echo("")
+    click.echo("Profils types")
+    click.echo(f"  {data.personas.criterion}")
+    for persona in data.personas.personas:
+        click.echo("")
+        click.echo(
+            f"  {persona.number}. {persona.sentence} "
+            f"({persona.count} personnes sur {persona.total}, "
+            f"{format_figure(persona.percent, percent=True)})"
+        )
+        for title, traits in (
+            ("Réponses communes", persona.defining),
+            ("Besoins", persona.needs),
+            ("Attentes", persona.expectations),
+        ):
+            if traits:
+                listed = ", ".join(f"{t.label} ({t.count})" for t in traits)
+                click.echo(f"     {title} : {listed}")
+        click.echo(f"     Fiabilité : {persona.confidence}")
+    if data.personas.hidden_people:
+        hidden = data.personas.hidden_people
+        click.echo("")
+        click.echo(
+            "  Personnes dans des groupes trop petits pour être montrés : "
+            f"{format_figure(hidden if hidden >= 5 else None)}"
+        )
+
+
+commands = [profiles_cli]

@@ -1,0 +1,825 @@
+"""Coordinators' dashboard: load the answers with pandas, compute the figures once, cache them.
+
+Loading: Core selects of *submitted* responses (with their form, collection point and
+neighbourhood codes), their answers (outside repeats) and the Pass level results, read with
+``pd.read_sql`` into the frames of the shared codes, then widened once
+(``surveys.analytics.wide_responses``).
+
+Caching, in this process: the wide table is kept with the *data version* it was built from
+(number of submitted responses, latest submission, latest response id, number and latest id of
+level results). Every request asks the database for the version (two small aggregate queries).
+When only new submissions arrived (submitted responses are never changed), just those are read
+and appended; when anything else changed (demo data removed, old answers deleted), everything is
+reloaded. The aggregates of each set of filters are cached under (data version, places, filters),
+so a page is computed once and then served from memory until new answers arrive. Each worker
+process holds its own copy: the first page a new worker shows pays the full load once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy.orm import Session, aliased
+
+from app.models import (
+    Answer,
+    Assessment,
+    CollectionPoint,
+    Form,
+    FormVersion,
+    LevelResult,
+    Neighbourhood,
+    Pass,
+    Response,
+    ResponseStatus,
+)
+from surveys import analytics as A
+from surveys import charts as C
+from surveys import mapping as M
+from surveys import personas as P
+from surveys import wordcloud as W
+from surveys.labels import (
+    CHANNEL_LABELS,
+    NEIGHBOURHOOD_LABELS,
+    NEIGHBOURHOODS,
+    SUPPRESSED_TEXT,
+    THEMES,
+    theme_label,
+)
+
+#: Demo choices of the filter form: real answers only, both, demo answers only.
+DEMO_CHOICES = {"real": False, "all": None, "demo": True}
+#: How many filtered views each process keeps.
+CACHE_SIZE = 24
+WORDS_ON_PAGE = 40
+
+
+class DashboardError(Exception):
+    """The dashboard cannot answer (message in French)."""
+
+
+# --------------------------------------------------------------------------- places
+
+
+@dataclass(frozen=True)
+class PlaceInfo:
+    """A collection point or a neighbourhood as the filters and the map need it."""
+
+    code: str
+    name: str
+    kind: str  # "collection_point" | "neighbourhood"
+    lat: float | None
+    lon: float | None
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class Places:
+    """Forms, collection points and neighbourhoods known to the database (small; read each time)."""
+
+    forms: tuple[tuple[str, str], ...]
+    points: tuple[PlaceInfo, ...]
+    neighbourhoods: tuple[PlaceInfo, ...]
+
+    @property
+    def point_names(self) -> dict[str, str]:
+        return {p.code: p.name for p in self.points}
+
+    @property
+    def neighbourhood_codes(self) -> tuple[str, ...]:
+        known = [p.code for p in self.neighbourhoods]
+        return tuple(known) if known else NEIGHBOURHOODS
+
+    def neighbourhood_name(self, code: str) -> str:
+        for place in self.neighbourhoods:
+            if place.code == code:
+                return place.name
+        return NEIGHBOURHOOD_LABELS.get(code, code)
+
+    def map_places(self) -> list[M.Place]:
+        """Places with coordinates, for the needs map."""
+        out = []
+        for place in self.neighbourhoods + self.points:
+            if place.lat is None or place.lon is None:
+                continue
+            kind = "collection_point" if place.kind == "collection_point" else "neighbourhood"
+            out.append(M.Place(place.code, place.name, kind, place.lat, place.lon))  # type: ignore[arg-type]
+        return out
+
+
+def load_places(session: Session) -> Places:
+    """Forms, collection points and neighbourhoods, in display order."""
+    forms = tuple(
+        (row.form_id, row.title)
+        for row in session.execute(select(Form.form_id, Form.title).order_by(Form.form_id))
+    )
+    points = tuple(
+        PlaceInfo(p.code, p.name, "collection_point", p.latitude, p.longitude, p.archived)
+        for p in session.scalars(select(CollectionPoint).order_by(CollectionPoint.name))
+    )
+    order = {code: i for i, code in enumerate(NEIGHBOURHOODS)}
+    hoods = sorted(
+        session.scalars(select(Neighbourhood)),
+        key=lambda h: (order.get(h.code, len(order)), h.name),
+    )
+    neighbourhoods = tuple(
+        PlaceInfo(h.code, h.name, "neighbourhood", h.latitude, h.longitude) for h in hoods
+    )
+    return Places(forms, points, neighbourhoods)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """What the cached tables were built from; any change means new or removed data."""
+
+    responses: int
+    last_submitted_at: str
+    last_response_id: int
+    response_id_sum: int
+    level_results: int
+    last_level_result_id: int
+
+
+def data_version(session: Session) -> DataVersion:
+    """The current version of the dashboard's data (two aggregate queries)."""
+    row = session.execute(
+        select(
+            func.count(Response.id),
+            func.max(Response.submitted_at),
+            func.max(Response.id),
+            # With the count, catches one response removed and another added.
+            func.sum(Response.id),
+        ).where(Response.status == ResponseStatus.SUBMITTED)
+    ).one()
+    results = session.execute(select(func.count(LevelResult.id), func.max(LevelResult.id))).one()
+    return DataVersion(
+        int(row[0] or 0),
+        _iso(row[1]),
+        int(row[2] or 0),
+        int(row[3] or 0),
+        int(results[0] or 0),
+        int(results[1] or 0),
+    )
+
+
+def _iso(moment: datetime | str | None) -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # SQLite gives back naive UTC datetimes
+    return moment.astimezone(UTC).isoformat()
+
+
+def _submitted():  # type: ignore[no-untyped-def]
+    return Response.status == ResponseStatus.SUBMITTED
+
+
+def responses_select(since: datetime | None = None):  # type: ignore[no-untyped-def]
+    """Core select of the response-level table (shared codes) of submitted responses."""
+    response_hood = aliased(Neighbourhood)
+    point_hood = aliased(Neighbourhood)
+    query = (
+        select(
+            Response.id.label("response_id"),
+            Form.form_id.label("form_id"),
+            FormVersion.version.label("form_version"),
+            CollectionPoint.code.label("collection_point"),
+            func.coalesce(response_hood.code, point_hood.code).label("neighbourhood"),
+            # Raw stored values ('self', 'assisted'), not Python enums.
+            type_coerce(Response.channel, String).label("channel"),
+            Response.language.label("language"),
+            Response.submitted_at.label("submitted_at"),
+            Response.is_demo.label("is_demo"),
+        )
+        .join(FormVersion, Response.form_version_id == FormVersion.id)
+        .join(Form, FormVersion.form_pk == Form.id)
+        .outerjoin(CollectionPoint, Response.collection_point_id == CollectionPoint.id)
+        .outerjoin(response_hood, Response.neighbourhood_id == response_hood.id)
+        .outerjoin(point_hood, CollectionPoint.neighbourhood_id == point_hood.id)
+        .where(_submitted())
+    )
+    if since is not None:
+        query = query.where(Response.submitted_at >= since)
+    return query.order_by(Response.id)
+
+
+def answers_select(since: datetime | None = None):  # type: ignore[no-untyped-def]
+    """Core select of the long answer table of submitted responses (outside repeats)."""
+    query = (
+        select(Answer.response_id, Answer.question, Answer.repeat_index, Answer.value)
+        .join(Response, Answer.response_id == Response.id)
+        .where(_submitted(), Answer.repeat_index == 0)
+    )
+    if since is not None:
+        query = query.where(Response.submitted_at >= since)
+    return query
+
+
+def pass_results_select():  # type: ignore[no-untyped-def]
+    """Core select of the Pass results table (shared codes), with each Pass's demo flag."""
+    sitting_hood = aliased(Neighbourhood)
+    pass_hood = aliased(Neighbourhood)
+    return (
+        select(
+            LevelResult.assessment_id.label("assessment_id"),
+            # A deleted Pass leaves its sittings without a pass: each counts on its own.
+            func.coalesce(Assessment.pass_id, -Assessment.id).label("pass_id"),
+            LevelResult.domain.label("domain"),
+            LevelResult.level.label("level"),
+            type_coerce(LevelResult.status, String).label("status"),
+            func.coalesce(Assessment.finished_at, Assessment.started_at).label("assessed_at"),
+            func.coalesce(sitting_hood.code, pass_hood.code).label("neighbourhood"),
+            type_coerce(Assessment.channel, String).label("channel"),
+            func.coalesce(Pass.is_demo, False).label("is_demo"),
+        )
+        .join(Assessment, LevelResult.assessment_id == Assessment.id)
+        .outerjoin(Pass, Assessment.pass_id == Pass.id)
+        .outerjoin(sitting_hood, Assessment.neighbourhood_id == sitting_hood.id)
+        .outerjoin(pass_hood, Pass.neighbourhood_id == pass_hood.id)
+        .order_by(LevelResult.id)
+    )
+
+
+def _read(session: Session, query) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    return pd.read_sql(query, session.connection())
+
+
+def _empty(columns: Iterable[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+
+
+def load_frames(
+    session: Session, since: datetime | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The response-level and long answer tables of submitted responses (since a moment)."""
+    responses = _read(session, responses_select(since))
+    answers = _read(session, answers_select(since))
+    if responses.empty:
+        responses = _empty(A.RESPONSE_COLUMNS)
+    if answers.empty:
+        answers = _empty(A.ANSWER_COLUMNS)
+    responses["is_demo"] = responses["is_demo"].astype(bool)
+    return responses, answers
+
+
+def load_pass_results(session: Session) -> pd.DataFrame:
+    """The Pass results table (shared codes) plus an `is_demo` column."""
+    frame = _read(session, pass_results_select())
+    if frame.empty:
+        return _empty([*A.PASS_COLUMNS, "is_demo"])
+    frame["is_demo"] = frame["is_demo"].astype(bool)
+    return frame
+
+
+# --------------------------------------------------------------------------- base tables
+
+
+@dataclass
+class BaseTables:
+    """Everything read from the database, widened once; shared by every filtered view."""
+
+    version: DataVersion
+    wide: pd.DataFrame
+    free_text: pd.DataFrame
+    passes: pd.DataFrame
+
+
+def _free_text(answers: pd.DataFrame) -> pd.DataFrame:
+    return answers.loc[answers["question"].isin(list(W.FREE_TEXT_QUESTIONS))].reset_index(drop=True)
+
+
+def _append_wide(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Old and new wide rows together; one-hot columns missing on a side are False."""
+    if new.empty:
+        return old
+    if old.empty:
+        return new
+    new = new.loc[~new["response_id"].isin(old["response_id"])]
+    columns = list(old.columns) + [c for c in new.columns if c not in old.columns]
+    old = _complete(old, columns, new)
+    new = _complete(new, columns, old)
+    # Same columns and dtypes on both sides, so pandas has nothing to guess.
+    new = new.astype({c: old[c].dtype for c in columns if new[c].dtype != old[c].dtype})
+    return pd.concat([old[columns], new[columns]], ignore_index=True)
+
+
+def _complete(frame: pd.DataFrame, columns: list[str], other: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in columns if c not in frame.columns]
+    if not missing:
+        return frame
+    extra = {
+        c: (
+            pd.Series(False, index=frame.index, dtype=bool)
+            if "/" in str(c)
+            else pd.Series(pd.NA, index=frame.index, dtype=other[c].dtype)
+        )
+        for c in missing
+    }
+    return pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
+
+
+def build_tables(session: Session, previous: BaseTables | None = None) -> BaseTables:
+    """Base tables at the current data version, reusing `previous` when only answers were added."""
+    version = data_version(session)
+    if previous is not None and previous.version == version:
+        return previous
+    passes = (
+        previous.passes
+        if previous is not None
+        and (previous.version.level_results, previous.version.last_level_result_id)
+        == (version.level_results, version.last_level_result_id)
+        else load_pass_results(session)
+    )
+    if previous is not None and previous.version.responses and version.responses:
+        since = datetime.fromisoformat(previous.version.last_submitted_at)
+        responses, answers = load_frames(session, since)
+        known = set(previous.wide["response_id"].tolist())
+        added = responses.loc[~responses["response_id"].isin(known)]
+        if previous.version.responses + len(added) == version.responses:
+            # Only additions: widen the new responses alone and append them.
+            answers = answers.loc[answers["response_id"].isin(added["response_id"])]
+            wide = _append_wide(previous.wide, A.wide_responses(answers, added))
+            free = pd.concat([previous.free_text, _free_text(answers)], ignore_index=True)
+            return BaseTables(version, wide, free, passes)
+    responses, answers = load_frames(session)
+    wide = A.wide_responses(answers, responses)
+    return BaseTables(version, wide, _free_text(answers), passes)
+
+
+# --------------------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """The filters of the dashboard form, as plain values (hashable: part of the cache key)."""
+
+    start: date | None = None
+    end: date | None = None
+    form_id: str | None = None
+    collection_point: str | None = None
+    neighbourhood: str | None = None
+    channel: str | None = None
+    demo: str = "real"
+
+    def analytics(self) -> A.Filters:
+        """The same filters for surveys.analytics."""
+        if self.demo not in DEMO_CHOICES:
+            raise DashboardError("Le choix des réponses de démonstration n'est pas valable.")
+        try:
+            return A.Filters(
+                start=self.start,
+                end=self.end,
+                form_id=self.form_id or None,
+                collection_points=(self.collection_point,) if self.collection_point else (),
+                neighbourhoods=(self.neighbourhood,) if self.neighbourhood else (),
+                channel=self.channel or None,
+                demo=DEMO_CHOICES[self.demo],
+            )
+        except A.AnalyticsError as error:
+            raise DashboardError(str(error)) from error
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as URL query arguments (for links to exports and the report)."""
+        args = {
+            "start": self.start.isoformat() if self.start else "",
+            "end": self.end.isoformat() if self.end else "",
+            "form": self.form_id or "",
+            "point": self.collection_point or "",
+            "neighbourhood": self.neighbourhood or "",
+            "channel": self.channel or "",
+            "demo": self.demo,
+        }
+        return {k: v for k, v in args.items() if v}
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@dataclass
+class DashboardData:
+    """Every figure of one filtered view, suppressed ("moins de 5") where needed."""
+
+    filters: DashboardFilters
+    version: DataVersion
+    key: dict[str, Any]
+    personas: P.PersonaResult
+    frames: dict[str, pd.DataFrame]
+    charts: dict[str, C.Chart]
+    words: list[W.WordCount]
+    wide: pd.DataFrame = field(repr=False)
+    places: Places = field(repr=False)
+    computed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    maps: dict[str | None, C.Chart] = field(default_factory=dict)
+
+
+def _domain_labels() -> dict[str, str]:
+    try:
+        from badges.skills import load_framework
+
+        return {d.code: d.name for d in load_framework().domains}
+    except Exception:  # noqa: BLE001 - the framework is optional for the dashboard
+        return {}
+
+
+def key_figures(wide: pd.DataFrame, passes: pd.DataFrame, k: int = A.MIN_PEOPLE) -> dict[str, Any]:
+    """Headline numbers (None when computed from fewer than `k` people)."""
+    figures = A.key_figures(wide, k=k)
+    count = int(passes["pass_id"].nunique()) if len(passes) else 0
+    figures["passes"] = count if count >= k else None
+    return figures
+
+
+def _pass_frame(passes: pd.DataFrame, filters: DashboardFilters) -> pd.DataFrame:
+    wanted = DEMO_CHOICES.get(filters.demo)
+    if wanted is not None and len(passes):
+        passes = passes.loc[passes["is_demo"] == wanted]
+    return passes.loc[:, list(A.PASS_COLUMNS)]
+
+
+def compute(tables: BaseTables, filters: DashboardFilters, places: Places) -> DashboardData:
+    """All figures for one set of filters, from the base tables."""
+    criteria = filters.analytics()
+    wide = _filter_wide(tables.wide, criteria)
+    passes = _pass_frame(tables.passes, filters)
+    point_names = places.point_names
+    frames: dict[str, pd.DataFrame] = {
+        "requests_by_theme": A.requests_by_theme(wide),
+        "how_heard": A.how_heard(wide),
+        "expectations": A.expectations(wide),
+        "age_by_neighbourhood": A.age_by_neighbourhood(wide),
+        "pass_levels": A.pass_levels(passes, criteria),
+        "answers_over_time": A.answers_over_time(
+            wide, "month" if _span_days(wide) > 180 else "week"
+        ),
+        "profile": A.most_frequent_profile(wide, point_names=point_names),
+        "profile_by_point": A.most_frequent_profile(
+            wide, "collection_point", point_names=point_names
+        ),
+        "profile_by_neighbourhood": A.most_frequent_profile(wide, "neighbourhood"),
+    }
+    words = W.word_frequencies(tables.free_text, response_ids=wide["response_id"])
+    frames["words"] = W.frequency_table(words)
+    domain_labels = _domain_labels()
+    charts = {
+        "requests_by_theme": C.requests_by_theme_chart(frames["requests_by_theme"]),
+        "age_by_neighbourhood": C.age_neighbourhood_chart(frames["age_by_neighbourhood"]),
+        "how_heard": C.how_heard_chart(frames["how_heard"]),
+        "expectations": C.expectations_chart(frames["expectations"]),
+        "pass_levels": C.pass_levels_chart(frames["pass_levels"], domain_labels=domain_labels),
+        "answers_over_time": C.answers_over_time_chart(frames["answers_over_time"]),
+        "words": W.word_cloud(words),
+    }
+    persona_result = P.find_personas(wide, point_names=point_names)
+    data = DashboardData(
+        filters=filters,
+        version=tables.version,
+        key=key_figures(wide, A.filter_pass_results(passes, criteria)),
+        personas=persona_result,
+        frames=frames,
+        charts=charts,
+        words=words,
+        wide=wide,
+        places=places,
+    )
+    frames["needs_map"] = _map_frame(needs_map(data, None))
+    return data
+
+
+def needs_map(data: DashboardData, theme: str | None) -> C.Chart:
+    """The needs map of a view, for all needs or the people citing one theme (cached)."""
+    if theme is not None and theme not in THEMES:
+        raise DashboardError("Ce thème n'existe pas.")
+    if theme not in data.maps:
+        data.maps[theme] = M.needs_map(data.wide, data.places.map_places(), theme=theme)
+    return data.maps[theme]
+
+
+def _map_frame(chart: C.Chart) -> pd.DataFrame:
+    return pd.DataFrame(list(chart.rows), columns=list(chart.columns))
+
+
+def _span_days(wide: pd.DataFrame) -> int:
+    if wide.empty:
+        return 0
+    moments = wide["submitted_at"]
+    return int((moments.max() - moments.min()).days)
+
+
+def _filter_wide(wide: pd.DataFrame, criteria: A.Filters) -> pd.DataFrame:
+    if wide.empty:
+        return wide
+    kept = A.filter_responses(wide.loc[:, list(A.RESPONSE_COLUMNS)], criteria)
+    if len(kept) == len(wide):
+        return wide
+    return wide.loc[wide["response_id"].isin(kept["response_id"])].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- cache
+
+
+class DashboardCache:
+    """Base tables and computed views of this process, refreshed when the data version changes."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self._lock = threading.Lock()
+        self._tables: BaseTables | None = None
+        self._views: OrderedDict[tuple[Any, ...], DashboardData] = OrderedDict()
+        self._size = size
+        self.stats = {"loads": 0, "computes": 0, "hits": 0}
+
+    def clear(self) -> None:
+        """Forget everything (tests, benchmarks)."""
+        with self._lock:
+            self._tables = None
+            self._views.clear()
+            self.stats = {"loads": 0, "computes": 0, "hits": 0}
+
+    def tables(self, session: Session) -> BaseTables:
+        """Base tables at the current data version."""
+        with self._lock:
+            tables = build_tables(session, self._tables)
+            if tables is not self._tables:
+                self.stats["loads"] += 1
+                self._tables = tables
+                # Views of older versions can never be asked again.
+                for key in [k for k in self._views if k[0] != tables.version]:
+                    del self._views[key]
+            return tables
+
+    def view(
+        self, session: Session, filters: DashboardFilters, places: Places | None = None
+    ) -> DashboardData:
+        """The figures for `filters`, computed once per data version."""
+        tables = self.tables(session)
+        places = places or load_places(session)
+        key = (tables.version, places, filters)
+        with self._lock:
+            cached = self._views.get(key)
+            if cached is not None:
+                self._views.move_to_end(key)
+                self.stats["hits"] += 1
+                return cached
+        data = compute(tables, filters, places)
+        with self._lock:
+            self.stats["computes"] += 1
+            self._views[key] = data
+            while len(self._views) > self._size:
+                self._views.popitem(last=False)
+        return data
+
+
+_CACHE = DashboardCache()
+
+
+def cache() -> DashboardCache:
+    """The process-wide dashboard cache."""
+    return _CACHE
+
+
+def dashboard_data(session: Session, filters: DashboardFilters | None = None) -> DashboardData:
+    """Figures for the dashboard, the report, the exports and the CLI (cached)."""
+    return _CACHE.view(session, filters or DashboardFilters())
+
+
+def default_demo_choice(session: Session) -> str:
+    """ "real" when real answers exist, otherwise "all" (a new install shows its demo data)."""
+    real = session.scalar(
+        select(func.count(Response.id)).where(_submitted(), Response.is_demo.is_(False))
+    )
+    return "real" if real else "all"
+
+
+# --------------------------------------------------------------------------- exports
+
+#: French column headers of the exported tables.
+HEADERS = {
+    "question": "Question",
+    "code": "Code",
+    "label": "Réponse",
+    "count": "Personnes",
+    "percent": "Part",
+    "base": "Personnes ayant répondu",
+    "age_band": "Tranche d'âge (code)",
+    "age_label": "Tranche d'âge",
+    "neighbourhood": "Quartier (code)",
+    "neighbourhood_label": "Quartier",
+    "domain": "Domaine",
+    "passes": "Pass",
+    "mean_level": "Niveau moyen",
+    "level_0": "Pas encore commencé",
+    "level_1": "Niveau 1",
+    "level_2": "Niveau 2",
+    "level_3": "Niveau 3",
+    "level_4": "Niveau 4",
+    "period_start": "Début de la période",
+    "group": "Groupe (code)",
+    "group_label": "Groupe",
+    "people": "Personnes",
+    "gender": "Genre (code)",
+    "household": "Foyer (code)",
+    "profile_label": "Profil le plus fréquent",
+    "word": "Mot",
+    "key": "Forme regroupée",
+}
+
+#: Exported aggregates: file/sheet name and French title, in order.
+EXPORTS = (
+    ("chiffres_cles", "Chiffres clés"),
+    ("profils_types", "Profils types"),
+    ("profil_frequent", "Profil le plus fréquent"),
+    ("demandes_par_theme", "Demandes par thème"),
+    ("age_par_quartier", "Âge par quartier"),
+    ("venue", "Pourquoi et comment les gens sont venus"),
+    ("attentes", "Attentes"),
+    ("niveaux_pass", "Niveaux du Pass"),
+    ("reponses_dans_le_temps", "Réponses dans le temps"),
+    ("carte_des_besoins", "Carte des besoins"),
+    ("mots", "Mots des demandes écrites"),
+)
+EXPORT_NAMES = tuple(name for name, _ in EXPORTS)
+
+
+def _key_frame(data: DashboardData) -> pd.DataFrame:
+    key = data.key
+    rows = [
+        ("Réponses", key["responses"]),
+        ("Réponses avec un aidant", key["assisted"]),
+        ("Part avec un aidant (%)", key["assisted_percent"]),
+        ("Points de recueil", key["collection_points"]),
+        ("Quartiers", key["neighbourhoods"]),
+        ("Pass informatique", key["passes"]),
+    ]
+    return pd.DataFrame(rows, columns=["Indicateur", "Valeur"])
+
+
+def _personas_frame(data: DashboardData) -> pd.DataFrame:
+    def traits(items: Iterable[P.Trait]) -> str:
+        return " ; ".join(f"{t.label} ({t.count})" for t in items)
+
+    rows = [
+        {
+            "Profil": p.number,
+            "Description": p.sentence,
+            "Personnes": p.count,
+            "Part (%)": p.percent,
+            "Sur": p.total,
+            "Réponses communes": traits(p.defining),
+            "Besoins": traits(p.needs),
+            "Attentes": traits(p.expectations),
+            "Fiabilité": p.confidence,
+        }
+        for p in data.personas.personas
+    ]
+    columns = [
+        "Profil",
+        "Description",
+        "Personnes",
+        "Part (%)",
+        "Sur",
+        "Réponses communes",
+        "Besoins",
+        "Attentes",
+        "Fiabilité",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    if data.personas.hidden_people:
+        hidden = data.personas.hidden_people
+        note = {c: "" for c in columns}
+        note["Description"] = "Petits groupes non montrés"
+        note["Personnes"] = hidden if hidden >= A.MIN_PEOPLE else pd.NA
+        frame = pd.concat([frame, pd.DataFrame([note])], ignore_index=True)
+    frame["Personnes"] = frame["Personnes"].astype("Int64")
+    return frame
+
+
+def _profiles_frame(data: DashboardData) -> pd.DataFrame:
+    parts = []
+    for name, label in (
+        ("profile", "Ensemble"),
+        ("profile_by_point", "Par point de recueil"),
+        ("profile_by_neighbourhood", "Par quartier"),
+    ):
+        frame = data.frames[name].copy()
+        frame.insert(0, "by", label)
+        parts.append(frame)
+    out = pd.concat(parts, ignore_index=True)
+    return out.drop(columns=["group"]).rename(columns={"by": "Regroupement"})
+
+
+def export_frames(data: DashboardData) -> dict[str, pd.DataFrame]:
+    """Every exported aggregate, numbers kept as numbers and NA where hidden (by EXPORTS name)."""
+    frames = data.frames
+    return {
+        "chiffres_cles": _key_frame(data),
+        "profils_types": _personas_frame(data),
+        "profil_frequent": _profiles_frame(data),
+        "demandes_par_theme": frames["requests_by_theme"],
+        "age_par_quartier": frames["age_by_neighbourhood"],
+        "venue": frames["how_heard"],
+        "attentes": frames["expectations"],
+        "niveaux_pass": frames["pass_levels"],
+        "reponses_dans_le_temps": frames["answers_over_time"],
+        "carte_des_besoins": frames["needs_map"],
+        "mots": frames["words"].drop(columns=["key"]),
+    }
+
+
+def _headers(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns={c: HEADERS.get(str(c), str(c)) for c in frame.columns})
+
+
+def export_csv(frame: pd.DataFrame) -> bytes:
+    """One aggregate as CSV for a French spreadsheet: ';' separated, UTF-8 with BOM, hidden
+    figures as "moins de 5"."""
+    shown = A.for_display(frame)
+    shown = shown.astype(object).where(shown.notna(), SUPPRESSED_TEXT)
+    return _headers(shown).to_csv(sep=";", index=False).encode("utf-8-sig")
+
+
+def export_zip(data: DashboardData) -> bytes:
+    """All aggregates as CSV files in one zip."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in export_frames(data).items():
+            archive.writestr(f"{name}.csv", export_csv(frame))
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if A.is_suppressed(value) or value is pd.NA:
+        return SUPPRESSED_TEXT
+    if isinstance(value, date | datetime):
+        return value
+    if hasattr(value, "item"):  # numpy and pandas scalars
+        return value.item()
+    return value
+
+
+def export_xlsx(data: DashboardData) -> bytes:
+    """All aggregates in one workbook, one sheet each; numbers stay numbers, hidden ones say
+    "moins de 5"."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    titles = dict(EXPORTS)
+    for name, frame in export_frames(data).items():
+        sheet = book.create_sheet(title=name[:31])
+        sheet.append([titles[name]])
+        sheet["A1"].font = Font(bold=True, size=13)
+        shown = _headers(frame)
+        sheet.append([str(c) for c in shown.columns])
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in shown.itertuples(index=False, name=None):
+            sheet.append([_cell(v) for v in row])
+        for column in sheet.columns:
+            width = max(len(str(c.value or "")) for c in column[1:]) if sheet.max_row > 1 else 10
+            sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def profiles_summary(data: DashboardData) -> dict[str, Any]:
+    """Key figures and personas as JSON-ready values (what `flask profiles show` prints)."""
+    return {
+        "filters": data.filters.query_args(),
+        "key_figures": data.key,
+        "people": data.personas.people,
+        "k": data.personas.k,
+        "criterion": data.personas.criterion,
+        "hidden_people": data.personas.hidden_people,
+        "personas": P.personas_as_dicts(data.personas),
+    }
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    """Channel codes and their French labels."""
+    return list(CHANNEL_LABELS.items())
+
+
+def theme_choices() -> list[tuple[str, str]]:
+    """Theme codes and their short French labels."""
+    return [(code, theme_label(code)) for code in THEMES]
