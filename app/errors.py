@@ -19,6 +19,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("Accès refusé"), _("Cette page est réservée à d'autres personnes.")),
         404: (_("Page introuvable"), _("Cette page n'existe pas ou plus. Vérifiez l'adresse.")),
         405: (_("Action impossible"), _("Cette action n'est pas possible sur cette page.")),
+        410: (_("Retiré"), _("Ce contenu a été retiré et n'est plus disponible.")),
         413: (
             _("Fichier trop gros"),
             _("Le fichier envoyé est trop gros. Essayez avec un fichier plus petit."),
