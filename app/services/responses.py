@@ -176,6 +176,15 @@ def current_page(response: Response) -> str:
     return page if isinstance(page, str) else CHECK_PAGE
 
 
+def resume_key(response: Response) -> str:
+    """Where to send the respondent back: their page if still shown, else the first one."""
+    page = current_page(response)
+    if page == CHECK_PAGE or page_exists(response, page):
+        return page
+    visible = E.relevant_pages(definition_of(response), answers_of(response))
+    return visible[0].key if visible else CHECK_PAGE
+
+
 def is_honeypot(response: Response) -> bool:
     """True when a robot filled the hidden field: the draft will be dropped, not stored."""
     return bool((response.draft_state or {}).get("honeypot"))

@@ -365,3 +365,41 @@ def test_aidant_at_a_collection_point(app: Flask, client: FlaskClient, auth, lin
         response = db.session.scalar(select(Response))
         assert response.collection_point_id == point_id
         assert response.channel is Channel.ASSISTED
+
+
+def test_lost_page_in_a_draft_sends_back_to_the_first_page(
+    app: Flask, client: FlaskClient, link: str
+) -> None:
+    walker = Walker(client)
+    walker.start(f"/q/{link}")
+    with app.app_context():
+        response = db.session.scalar(select(Response))
+        response.draft_state = {**response.draft_state, "page": "gone#7"}
+        db.session.commit()
+    lost = client.get("/repondre/zzz")
+    assert lost.status_code == 303 and lost.headers["Location"] == "/repondre/visit"
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        {"reason": ["x" * 6000]},
+        {"age_band": ["30_44", "60_74"], "gender": "🙂"},
+        {"neighbourhood": "../../etc/passwd", "household": ""},
+        {"needs": ["caf", "caf", "nope"], "needs_other": "\x00\x01"},
+        {"action": "explode", "shown": ["nothing", "age_band"]},
+        {"then": "check", "comment": "<b>gras</b>"},
+    ],
+)
+def test_garbage_on_every_page_never_gives_a_500(
+    client: FlaskClient, link: str, garbage: dict[str, object]
+) -> None:
+    walker = Walker(client)
+    walker.start(f"/q/{link}")
+    for key, raw in PAGES:
+        result = walker.post(f"/repondre/{key}", garbage)
+        assert result.status_code in (303, 400), (key, result.status_code)
+        walker.answer(key, raw)
+    result = walker.post("/repondre/envoyer", {"idempotency_key": "x" * 300})
+    assert result.status_code in (303, 400)
+    assert "<b>gras</b>" not in client.get("/repondre/verification").get_data(as_text=True)

@@ -113,7 +113,7 @@ def _start_page(link: CollectionLink | None, version, point: CollectionPoint | N
         point=point,
         link=link,
         draft=draft,
-        resume_url=_page_url(drafts.current_page(draft)) if draft else None,
+        resume_url=_page_url(drafts.resume_key(draft)) if draft else None,
         page_count=page_count,
         minutes=max(3, round(page_count * 0.6)),
         honeypot=HONEYPOT,
@@ -141,7 +141,7 @@ def _begin(version, point: CollectionPoint | None, channel: Channel = Channel.SE
         honeypot=bool(request.form.get(HONEYPOT, "").strip()),
         **kw,
     )
-    return _with_cookie(redirect(_page_url(drafts.current_page(response)), code=303), token)
+    return _with_cookie(redirect(_page_url(drafts.resume_key(response)), code=303), token)
 
 
 def _limit(name: str) -> int:
@@ -297,7 +297,7 @@ def page(key: str):  # type: ignore[no-untyped-def]
             return _see_other("collect.start_default")
         return redirect(url_for("collect.start_default"))
     if not drafts.page_exists(draft, key):
-        return redirect(_page_url(drafts.current_page(draft)), code=303)
+        return redirect(_page_url(drafts.resume_key(draft)), code=303)
     language = _language()
     if request.method == "GET":
         return _render_page(draft, drafts.view(draft, key, language), then=request.args.get("then"))
@@ -318,7 +318,7 @@ def page(key: str):  # type: ignore[no-untyped-def]
             uploads=uploads,
         )
     except drafts.DraftError:
-        return redirect(_page_url(drafts.current_page(draft)), code=303)
+        return redirect(_page_url(drafts.resume_key(draft)), code=303)
     if not step.ok:
         page_errors = {k: v for k, v in step.errors.items() if k != "__page__"}
         if "__page__" in step.errors:
