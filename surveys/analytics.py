@@ -122,6 +122,11 @@ def _require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> 
 
 
 def _utc(series: pd.Series) -> pd.Series:
+    # Already datetimes (read from the database, or cleaned before): no parsing needed.
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert("UTC")
+    if pd.api.types.is_datetime64_dtype(series.dtype):
+        return series.dt.tz_localize("UTC")
     try:
         return pd.to_datetime(series, utc=True, format="ISO8601")
     except (ValueError, TypeError) as exc:
@@ -540,6 +545,12 @@ def _protected_grid(grid: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return full, protect_lines(full, full < k, k)
 
 
+def _crosstab(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
+    """Counts of each (row, column) pair, like pd.crosstab but with a fast groupby."""
+    pairs = pd.DataFrame({"row": rows.to_numpy(), "column": columns.to_numpy()})
+    return pairs.groupby(["row", "column"]).size().unstack(fill_value=0)
+
+
 def age_by_neighbourhood(wide: pd.DataFrame, *, k: int = MIN_PEOPLE) -> pd.DataFrame:
     """Crosstab of age band by neighbourhood, as a long frame with its margins.
 
@@ -554,10 +565,13 @@ def age_by_neighbourhood(wide: pd.DataFrame, *, k: int = MIN_PEOPLE) -> pd.DataF
         ages = pd.Series(pd.NA, index=wide.index, dtype="string")
     hoods = wide["neighbourhood"].astype("string").fillna("unknown")
     keep = ages.notna()
-    age_codes = list(AGE_BANDS) + sorted(set(ages[keep]) - set(AGE_BANDS))
-    known = [c for c in choice_codes("neighbourhood") if c in set(hoods[keep])]
-    hood_codes = known + sorted(set(hoods[keep]) - set(known))
-    table = pd.crosstab(ages[keep], hoods[keep]).reindex(
+    # Distinct values once (iterating 100,000 pandas strings in Python is slow).
+    present_ages = set(ages[keep].unique().tolist())
+    present_hoods = set(hoods[keep].unique().tolist())
+    age_codes = list(AGE_BANDS) + sorted(present_ages - set(AGE_BANDS))
+    known = [c for c in choice_codes("neighbourhood") if c in present_hoods]
+    hood_codes = known + sorted(present_hoods - set(known))
+    table = _crosstab(ages[keep], hoods[keep]).reindex(
         index=age_codes, columns=hood_codes, fill_value=0
     )
     grid = table.to_numpy(dtype=np.int64)
@@ -611,9 +625,10 @@ def pass_levels(
     frames = []
     for domain in sorted(latest["domain"].astype(str).unique()):
         part = latest.loc[latest["domain"].astype(str) == domain]
-        known = [c for c in choice_codes("neighbourhood") if c in set(part["neighbourhood"])]
-        hoods = known + sorted(set(part["neighbourhood"]) - set(known))
-        table = pd.crosstab(part["neighbourhood"], part["level"]).reindex(
+        present = set(part["neighbourhood"].unique().tolist())
+        known = [c for c in choice_codes("neighbourhood") if c in present]
+        hoods = known + sorted(present - set(known))
+        table = _crosstab(part["neighbourhood"], part["level"]).reindex(
             index=hoods, columns=range(5), fill_value=0
         )
         full, mask = _protected_grid(table.to_numpy(dtype=np.int64), k)
@@ -811,7 +826,7 @@ def _top_profiles(
 
 
 def _group_order(by: str, groups: pd.Series) -> list[str]:
-    present = set(groups.dropna())
+    present = set(groups.dropna().unique().tolist())
     if by == "neighbourhood":
         known = [c for c in choice_codes("neighbourhood") if c in present]
         return known + sorted(present - set(known))

@@ -253,7 +253,34 @@ def pass_results_select():  # type: ignore[no-untyped-def]
 
 
 def _read(session: Session, query) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    return pd.read_sql(query, session.connection())
+    """Run a Core select and return its rows as a frame.
+
+    Without parameters to bind (the full loads), the rows come straight from the driver's
+    cursor: SQLAlchemy's per-row result handling costs seconds on a million answers.
+    Datetimes then come back as datetime (PostgreSQL) or ISO text (SQLite), which
+    surveys.analytics reads as UTC either way.
+    """
+    connection = session.connection()
+    compiled = query.compile(dialect=connection.dialect)
+    if compiled.params and any(value is not None for value in compiled.params.values()):
+        if not _literal_only(compiled.params):
+            return pd.read_sql(query, connection)
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def _literal_only(params: dict[str, Any]) -> bool:
+    """True when every bound value renders safely as an SQL literal (codes and numbers)."""
+    import enum
+
+    return all(isinstance(v, int | enum.Enum) and not isinstance(v, bool) for v in params.values())
 
 
 def _empty(columns: Iterable[str]) -> pd.DataFrame:
