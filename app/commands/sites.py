@@ -16,10 +16,10 @@ sites_cli = AppGroup("sites", help="Collection points: list them, write their QR
 
 
 @sites_cli.command("list")
-@click.option("--all", "show_all", is_flag=True, help="Include archived points.")
-def list_command(show_all: bool) -> None:
-    """One line per collection point: code, name, public URL (tab-separated)."""
-    points = sites.list_points(db.session, include_archived=show_all)
+@click.option("--active", "active_only", is_flag=True, help="Leave archived points out.")
+def list_command(active_only: bool) -> None:
+    """One line per collection point: code, name, public URL (tab-separated; archived marked)."""
+    points = sites.list_points(db.session, include_archived=not active_only)
     if not points:
         click.echo("No collection point yet.", err=True)
     for point in points:
