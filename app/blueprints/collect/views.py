@@ -229,7 +229,7 @@ def _render_page(
 ):  # type: ignore[no-untyped-def]
     previous = drafts.previous_key(draft, page_view.key)
     has_upload = any(f.type in ("image", "file") for f in page_view.fields)
-    errors = [(f.name, f.error) for f in page_view.fields if f.error]
+    errors = [(f.name, f.label, f.error) for f in page_view.fields if f.error]
     return render_template(
         "collect/page.html",
         view=page_view,
