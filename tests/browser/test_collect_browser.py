@@ -259,6 +259,30 @@ def test_aidant_fills_in_on_a_tablet(app: Flask, new_page, axe_source: str, js: 
         assert heard == "word_of_mouth"
 
 
+def test_poster_prints_on_one_a4_page(app: Flask, new_page, axe_source: str) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    with app.app_context():
+        sites.ensure_default_form(db.session)
+        point = sites.create_point(
+            db.session, sites.PointData("Centre commercial Auchan", PointKind.SHOPPING_CENTRE)
+        )
+        code = point.links[0].code
+        make_user("affiche@example.org", "coordinator", password=DEMO_PASSWORD)
+    page = new_page(js=True, viewport={"width": 1280, "height": 800})
+    login(page, "affiche@example.org", DEMO_PASSWORD)
+    page.wait_for_url("**/espace")
+    page.goto(f"/liens/{code}/affiche")
+    page.wait_for_load_state("networkidle")
+    check_axe(page, axe_source)
+    assert page.evaluate("document.querySelector('.poster-qr').naturalWidth") > 0
+    assert f"mairiebus.example.org/q/{code}" in page.content()
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert re.findall(rb"/Count (\d+)", pdf) == [b"1"]
+    [box] = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert (round(float(box[0])), round(float(box[1]))) == (595, 842)  # A4 in points
+
+
 def test_zz_report_page_weights() -> None:
     """Print the measured weights (copied into benchmarks/README.md)."""
     for label, size in sorted(WEIGHTS.items()):
