@@ -5,7 +5,7 @@
 - assessments.token_hash: hash of the resident's resume cookie while in progress.
 - observations.outcome: what the aidant saw ("alone", "with_help", "not_yet").
 
-Revision ID: 0007
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-29 12:00:00
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0007"
-down_revision = "0002"
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
