@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -449,6 +449,8 @@ class DashboardData:
     places: Places = field(repr=False)
     computed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     maps: dict[str | None, C.Chart] = field(default_factory=dict)
+    #: True when these are the previous figures, shown while new answers are being counted.
+    refreshing: bool = False
 
 
 def _domain_labels() -> dict[str, str]:
@@ -557,21 +559,37 @@ def _filter_wide(wide: pd.DataFrame, criteria: A.Filters) -> pd.DataFrame:
 
 
 class DashboardCache:
-    """Base tables and computed views of this process, refreshed when the data version changes."""
+    """Base tables and computed views of this process, refreshed when the data version changes.
+
+    When new answers arrive, the base tables are brought up to date at once (only the new
+    responses are read). The figures of a view are recomputed either before answering
+    (`wait=True`: the CLI, exports, tests) or in a background thread while the page shows
+    the previous figures with a notice (`wait=False`: the dashboard page, so it never waits
+    for a full recomputation); the next page gets the new figures.
+    """
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self._lock = threading.Lock()
         self._tables: BaseTables | None = None
         self._views: OrderedDict[tuple[Any, ...], DashboardData] = OrderedDict()
+        self._latest: dict[tuple[Any, ...], DashboardData] = {}
+        self._running: dict[tuple[Any, ...], threading.Thread] = {}
         self._size = size
-        self.stats = {"loads": 0, "computes": 0, "hits": 0}
+        self.stats = {"loads": 0, "computes": 0, "hits": 0, "stale": 0}
 
     def clear(self) -> None:
         """Forget everything (tests, benchmarks)."""
+        self.wait_idle()
         with self._lock:
             self._tables = None
             self._views.clear()
-            self.stats = {"loads": 0, "computes": 0, "hits": 0}
+            self._latest.clear()
+            self.stats = {"loads": 0, "computes": 0, "hits": 0, "stale": 0}
+
+    def wait_idle(self, timeout: float = 120.0) -> None:
+        """Wait for background recomputations to finish."""
+        for thread in list(self._running.values()):
+            thread.join(timeout)
 
     def tables(self, session: Session) -> BaseTables:
         """Base tables at the current data version."""
@@ -585,10 +603,50 @@ class DashboardCache:
                     del self._views[key]
             return tables
 
+    def _store(self, key: tuple[Any, ...], data: DashboardData) -> None:
+        with self._lock:
+            self.stats["computes"] += 1
+            self._views[key] = data
+            self._latest[key[1:]] = data
+            while len(self._views) > self._size:
+                self._views.popitem(last=False)
+            while len(self._latest) > self._size:
+                self._latest.pop(next(iter(self._latest)))
+
+    def _refresh_in_background(
+        self, key: tuple[Any, ...], tables: BaseTables, filters: DashboardFilters, places: Places
+    ) -> None:
+        def run() -> None:
+            try:
+                self._store(key, compute(tables, filters, places))
+            except Exception:  # noqa: BLE001 - the next page computes in the foreground
+                import logging
+
+                logging.getLogger(__name__).exception("Dashboard refresh failed")
+            finally:
+                with self._lock:
+                    self._running.pop(key, None)
+
+        with self._lock:
+            if key in self._running:
+                return
+            thread = threading.Thread(target=run, name="dashboard-refresh", daemon=True)
+            self._running[key] = thread
+        thread.start()
+
     def view(
-        self, session: Session, filters: DashboardFilters, places: Places | None = None
+        self,
+        session: Session,
+        filters: DashboardFilters,
+        places: Places | None = None,
+        *,
+        wait: bool = True,
     ) -> DashboardData:
-        """The figures for `filters`, computed once per data version."""
+        """The figures for `filters`, computed once per data version.
+
+        With `wait=False`, figures of an older version (marked `refreshing`) may be returned
+        while the new ones are computed in the background.
+        """
         tables = self.tables(session)
         places = places or load_places(session)
         key = (tables.version, places, filters)
@@ -598,12 +656,14 @@ class DashboardCache:
                 self._views.move_to_end(key)
                 self.stats["hits"] += 1
                 return cached
+            previous = self._latest.get(key[1:])
+        if not wait and previous is not None:
+            self._refresh_in_background(key, tables, filters, places)
+            with self._lock:
+                self.stats["stale"] += 1
+            return replace(previous, refreshing=True)
         data = compute(tables, filters, places)
-        with self._lock:
-            self.stats["computes"] += 1
-            self._views[key] = data
-            while len(self._views) > self._size:
-                self._views.popitem(last=False)
+        self._store(key, data)
         return data
 
 

@@ -24,7 +24,7 @@ class FilterForm(FlaskForm):
     point = SelectField(_l("Point de recueil"), default="")
     neighbourhood = SelectField(_l("Quartier"), default="")
     channel = SelectField(_l("Mode de réponse"), default="")
-    demo = SelectField(_l("Réponses de démonstration"), default="real")
+    demo = SelectField(_l("Démonstration"), default="real")
     theme = SelectField(_l("Besoin montré sur la carte"), default="")
 
     def set_choices(self, places: Places) -> None:

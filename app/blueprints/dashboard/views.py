@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
 from flask_babel import gettext as _
 
 from app.blueprints.dashboard import bp
@@ -59,13 +59,15 @@ def _filter_form() -> tuple[FilterForm, service.Places]:
     return form, places
 
 
-def _view() -> tuple[FilterForm, service.DashboardData | None, str | None]:
+def _view(page: bool = False) -> tuple[FilterForm, service.DashboardData | None, str | None]:
     """The filter form, and the figures when the filters are valid."""
     form, places = _filter_form()
     if not form.validate():
         return form, None, None
     try:
-        data = service.cache().view(db.session, form.filters(), places)
+        # The page never waits for a full recomputation once figures exist (see the cache).
+        wait = not current_app.config.get("DASHBOARD_BACKGROUND_REFRESH", True) or not page
+        data = service.cache().view(db.session, form.filters(), places, wait=wait)
     except service.DashboardError as error:
         fail(400, str(error))
     return form, data, form.theme.data or None
@@ -75,7 +77,7 @@ def _view() -> tuple[FilterForm, service.DashboardData | None, str | None]:
 @coordinator_required
 def index():  # type: ignore[no-untyped-def]
     """The dashboard: key figures, personas, charts with their tables, the needs map."""
-    form, data, theme = _view()
+    form, data, theme = _view(page=True)
     if data is None:
         return render_template("dashboard/index.html", form=form, data=None), 400
     return render_template(
