@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app import errors, security
 
     errors.register(app)
+    app.before_request(security.reject_nul_characters)
     app.before_request(security.enforce_access)
     app.after_request(security.security_headers)
 

@@ -74,6 +74,9 @@ def build_config(instance_path: Path, env: Mapping[str, str] | None = None) -> d
         "MAIRIEBUS_PROXY_FIX": env.get("MAIRIEBUS_PROXY_FIX", "0") == "1",
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_FAILURE_WINDOW": 15 * 60,
+        # Questionnaire throttling per client (aidants' tablets are exempt from the first).
+        "COLLECT_SUBMISSIONS_PER_HOUR": int(env.get("COLLECT_SUBMISSIONS_PER_HOUR", 30)),
+        "COLLECT_STARTS_PER_HOUR": int(env.get("COLLECT_STARTS_PER_HOUR", 120)),
         "TOWN_NAME": env.get("MAIRIEBUS_TOWN_NAME", "Ville de Martigues"),
         "CONTACT_EMAIL": env.get("MAIRIEBUS_CONTACT_EMAIL", "mairiebus@example.org"),
     }

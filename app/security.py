@@ -94,3 +94,20 @@ def security_headers(response):  # type: ignore[no-untyped-def]
     if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+def reject_nul_characters() -> None:
+    """Refuse text containing NUL characters (no person types one; PostgreSQL cannot store it).
+
+    Only query strings and text form fields are checked: uploaded files are binary by nature.
+    """
+    if any("\x00" in value for value in request.args.values()) or (
+        request.method in ("POST", "PUT", "PATCH")
+        and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+        and any("\x00" in value for value in request.form.values())
+    ):
+        from flask_babel import gettext as _
+
+        from app.errors import fail
+
+        fail(400, _("Le texte envoyé contient un caractère invalide. Retapez-le puis réessayez."))

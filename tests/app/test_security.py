@@ -106,3 +106,11 @@ def test_english_is_selectable(client: FlaskClient) -> None:
     assert 'lang="fr"' in client.get("/").get_data(as_text=True)
     assert 'lang="en"' in client.get("/?lang=en").get_data(as_text=True)
     assert 'lang="en"' in client.get("/").get_data(as_text=True)
+
+
+def test_nul_characters_in_text_are_refused_in_french(client: FlaskClient) -> None:
+    response = client.get("/?q=a%00b")
+    assert response.status_code == 400
+    assert "caractère invalide" in page_text(response)
+    response = client.post("/login", data={"email": "a\x00@example.org", "password": "x"})
+    assert response.status_code == 400
