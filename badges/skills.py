@@ -17,47 +17,16 @@ from typing import Any
 
 import yaml
 
+from surveys.labels import NEIGHBOURHOODS, THEMES
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 FRAMEWORK_PATH = PACKAGE_DIR / "framework.yaml"
 RESOURCES_PATH = PACKAGE_DIR / "resources.yaml"
 CHALLENGE_ASSETS_DIR = PACKAGE_DIR / "assets" / "challenges"
 
 # Shared theme codes (programme themes, needs): levels and resources say where to learn.
-THEME_CODES = frozenset(
-    {
-        "taxes",
-        "caf",
-        "health_insurance",
-        "id_papers",
-        "pension",
-        "job_seeking",
-        "housing",
-        "school",
-        "civil_status",
-        "energy",
-        "leisure",
-        "digital_skills",
-        "other",
-    }
-)
-NEIGHBOURHOOD_CODES = frozenset(
-    {
-        "canto_perdrix",
-        "boudeme",
-        "mas_de_pouane",
-        "ferrieres",
-        "jonquieres",
-        "ile",
-        "croix_sainte",
-        "notre_dame_des_marins",
-        "paradis_saint_roch",
-        "carro",
-        "la_couronne",
-        "lavera",
-        "saint_pierre",
-        "other",
-    }
-)
+THEME_CODES = frozenset(THEMES)
+NEIGHBOURHOOD_CODES = frozenset(NEIGHBOURHOODS)
 ALIGNMENT_SOURCES = frozenset({"digcomp", "pix"})
 MIN_DOMAINS, MAX_DOMAINS = 5, 6
 MIN_LEVELS, MAX_LEVELS = 3, 4

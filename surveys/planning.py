@@ -49,55 +49,17 @@ from typing import Any, Final
 
 import yaml
 
+from surveys import labels
 from surveys.errors import SurveyError
 
-THEMES: Final[tuple[str, ...]] = (
-    "taxes",
-    "caf",
-    "health_insurance",
-    "id_papers",
-    "pension",
-    "job_seeking",
-    "housing",
-    "school",
-    "civil_status",
-    "energy",
-    "leisure",
-    "digital_skills",
-    "other",
-)
+THEMES: Final[tuple[str, ...]] = labels.THEMES
 
 # The shared French labels (see the project's shared codes).
-THEME_LABELS: Final[Mapping[str, str]] = {
-    "taxes": "Impôts",
-    "caf": "CAF (allocations familiales)",
-    "health_insurance": "Assurance maladie (Ameli)",
-    "id_papers": "Papiers d'identité (carte d'identité, passeport, permis)",
-    "pension": "Retraite",
-    "job_seeking": "Recherche d'emploi",
-    "housing": "Logement",
-    "school": "École et cantine",
-    "civil_status": "État civil",
-    "energy": "Énergie et chauffage",
-    "leisure": "Loisirs et culture",
-    "digital_skills": "Apprendre le numérique",
-    "other": "Autre",
-}
+THEME_LABELS: Final[Mapping[str, str]] = labels.THEME_LABELS
 
 # Short labels for titles where space is tight (calendar summaries, flyers).
 THEME_SHORT_LABELS: Final[Mapping[str, str]] = {
-    "taxes": "Impôts",
-    "caf": "CAF",
-    "health_insurance": "Assurance maladie",
-    "id_papers": "Papiers d'identité",
-    "pension": "Retraite",
-    "job_seeking": "Recherche d'emploi",
-    "housing": "Logement",
-    "school": "École et cantine",
-    "civil_status": "État civil",
-    "energy": "Énergie et chauffage",
-    "leisure": "Loisirs et culture",
-    "digital_skills": "Apprendre le numérique",
+    **labels.THEME_SHORT_LABELS,
     "other": "Autres démarches",
 }
 

@@ -34,6 +34,7 @@ from app.models import (
     User,
 )
 from app.services import collection as sites
+from surveys.labels import THEMES
 
 ORDER = 10
 DEFAULT_RESPONSES = 300
@@ -281,21 +282,7 @@ HEARD_HOW = [
     ("social_networks", 0.2),
     ("social_worker", 0.15),
 ]
-THEME_ORDER = [
-    "taxes",
-    "caf",
-    "health_insurance",
-    "id_papers",
-    "pension",
-    "job_seeking",
-    "housing",
-    "school",
-    "civil_status",
-    "energy",
-    "leisure",
-    "digital_skills",
-    "other",
-]
+THEME_ORDER = list(THEMES)
 NEEDS_OTHER = [
     "Une aide pour la cantine scolaire",
     "Refaire ma carte vitale",
