@@ -71,6 +71,8 @@ def test_calendar_on_a_phone_without_javascript(app: Flask, new_page, axe_source
     href = flyer.get_attribute("href")
     page.goto(href)
     assert page.locator("svg[role=img]").count() == 1
+    # Reached from a phone, the flyer must fit its width too (no sideways scrolling).
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     check_axe(page, axe_source)
 
 
