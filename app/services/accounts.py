@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -108,7 +109,7 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Us
     else:
         # Spend the same time as a real check so response times do not reveal accounts.
         try:
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             pass
     if not ok or user is None or not user.active:
@@ -124,4 +125,11 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Us
     return user
 
 
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+@cache
+def _dummy_hash() -> str:
+    """A hash to check unknown accounts against, made on first use.
+
+    Not at import: an argon2 hash takes about half a second and 64 MB, which every CLI command
+    and worker start would otherwise pay.
+    """
+    return _hasher.hash("not-a-real-password")
