@@ -31,7 +31,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from pyld import jsonld  # type: ignore[import-untyped]
 
 __all__ = [
     "CRYPTOSUITE",
@@ -177,6 +176,10 @@ def document_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[
 
 def canonicalize(document: Mapping[str, Any]) -> str:
     """Return the RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, offline."""
+    # Imported on first use: PyLD pulls in requests and costs about 10 MB and 0.1 s, which the
+    # web app and every CLI command would otherwise pay at start-up.
+    from pyld import jsonld  # type: ignore[import-untyped]
+
     try:
         result = jsonld.normalize(
             copy.deepcopy(dict(document)),

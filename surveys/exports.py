@@ -12,8 +12,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from openpyxl import Workbook
-
 from surveys.engine import AnswerRow
 from surveys.model import (
     DEFAULT_LANGUAGE_KEY,
@@ -191,6 +189,9 @@ def write_xlsx(
     meta_columns: Sequence[str] = DEFAULT_META,
 ) -> None:
     """Write an XLSX workbook (sheet 'responses' plus one sheet per repeat) to `output`."""
+    # Imported here: openpyxl (and the numpy it pulls in) is heavy, and CSV exports never need it.
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheets: dict[str, Any] = {}
     for name, row in iter_tables(form, responses, use_labels, language, meta_columns):
@@ -295,6 +296,8 @@ def form_to_xlsform(form: FormDefinition) -> bytes:
         settings["version"] = form.version
     if form.default_language != DEFAULT_LANGUAGE_KEY:
         settings["default_language"] = form.default_language
+
+    from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("survey")

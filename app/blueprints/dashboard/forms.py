@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from app.services.dashboard import DashboardFilters, Places
 from surveys.labels import CHANNEL_LABELS, THEMES, theme_label
+
+if TYPE_CHECKING:  # the dashboard service loads pandas: imported only when filtering
+    from app.services.dashboard import DashboardFilters, Places
 
 
 class FilterForm(FlaskForm):
@@ -59,6 +63,8 @@ class FilterForm(FlaskForm):
 
     def filters(self) -> DashboardFilters:
         """The checked filters as plain values."""
+        from app.services.dashboard import DashboardFilters
+
         return DashboardFilters(
             start=self.start.data,
             end=self.end.data,

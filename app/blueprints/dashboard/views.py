@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, render_template, request
@@ -13,12 +14,19 @@ from app.blueprints.dashboard.forms import FilterForm
 from app.errors import fail
 from app.extensions import db
 from app.security import coordinator_required
-from app.services import dashboard as service
-from surveys.analytics import format_figure
+
+if TYPE_CHECKING:
+    from app.services import dashboard as service
+
+# The dashboard service and surveys.analytics load pandas and numpy (about a second and 60 MB):
+# they are imported inside the views, so starting the app or any CLI command does not pay that.
 
 
 @bp.context_processor
 def _helpers() -> dict[str, object]:
+    from app.services import dashboard as service
+    from surveys.analytics import format_figure
+
     return {
         "fig": format_figure,
         "themes": service.theme_choices(),
@@ -50,6 +58,8 @@ def _filter_summary(form: FilterForm) -> list[tuple[str, str]]:
 
 
 def _filter_form() -> tuple[FilterForm, service.Places]:
+    from app.services import dashboard as service
+
     places = service.load_places(db.session)
     default_demo = (
         request.args["demo"] if "demo" in request.args else service.default_demo_choice(db.session)
@@ -61,6 +71,8 @@ def _filter_form() -> tuple[FilterForm, service.Places]:
 
 def _view(page: bool = False) -> tuple[FilterForm, service.DashboardData | None, str | None]:
     """The filter form, and the figures when the filters are valid."""
+    from app.services import dashboard as service
+
     form, places = _filter_form()
     if not form.validate():
         return form, None, None
@@ -77,6 +89,8 @@ def _view(page: bool = False) -> tuple[FilterForm, service.DashboardData | None,
 @coordinator_required
 def index():  # type: ignore[no-untyped-def]
     """The dashboard: key figures, personas, charts with their tables, the needs map."""
+    from app.services import dashboard as service
+
     form, data, theme = _view(page=True)
     if data is None:
         return render_template("dashboard/index.html", form=form, data=None), 400
@@ -95,6 +109,8 @@ def index():  # type: ignore[no-untyped-def]
 @coordinator_required
 def report():  # type: ignore[no-untyped-def]
     """The same figures laid out for printing (the inter-service meeting)."""
+    from app.services import dashboard as service
+
     form, data, theme = _view()
     if data is None:
         fail(400, _("Les filtres ne sont pas valables. Revenez au tableau de bord."))
@@ -131,6 +147,8 @@ def _stamp() -> str:
 @coordinator_required
 def export_xlsx():  # type: ignore[no-untyped-def]
     """Every aggregate in one Excel workbook, one sheet each."""
+    from app.services import dashboard as service
+
     data = _export_data()
     return _download(
         service.export_xlsx(data),
@@ -143,6 +161,8 @@ def export_xlsx():  # type: ignore[no-untyped-def]
 @coordinator_required
 def export_zip():  # type: ignore[no-untyped-def]
     """Every aggregate as a CSV file, in one zip."""
+    from app.services import dashboard as service
+
     data = _export_data()
     return _download(service.export_zip(data), f"tableau-de-bord-{_stamp()}.zip", "application/zip")
 
@@ -151,6 +171,8 @@ def export_zip():  # type: ignore[no-untyped-def]
 @coordinator_required
 def export_csv(name: str):  # type: ignore[no-untyped-def]
     """One aggregate as a CSV file."""
+    from app.services import dashboard as service
+
     if name not in service.EXPORT_NAMES:
         fail(404, _("Ce tableau n'existe pas."))
     data = _export_data()
