@@ -47,6 +47,7 @@ from app.services import responses as drafts
 from app.services.forms import current_version, load_definition
 from app.services.throttle import client_key, get_throttle
 from surveys.engine import FieldView, PageView
+from surveys.labels import THEMES
 
 HONEYPOT = "website"
 DONE_KEY = "collect_done"
@@ -421,6 +422,7 @@ def thanks():  # type: ignore[no-untyped-def]
         "collect/thanks.html",
         needs=needs,
         has_calendar="programme.calendar" in current_app.view_functions,
+        all_themes=list(THEMES),
         has_who_to_ask=_template_exists("programme/_who_to_ask.html"),
         assisted=assisted and _is_staff(),
         next_form=next_form,
