@@ -23,6 +23,7 @@ from app.models import (
     Pass,
     User,
 )
+from app.services import badges as badges_service
 from app.services import passes as service
 from badges import assessment as engine
 from badges import passcode
@@ -196,9 +197,7 @@ def remove(echo: Callable[[str], object]) -> None:
     """Delete the demo Passes with their assessments, results and notes."""
     passes = db.session.scalars(select(Pass).where(Pass.is_demo.is_(True))).all()
     for pass_ in passes:
-        badges = service._badges_service()
-        if badges is not None and hasattr(badges, "forget_pass"):
-            badges.forget_pass(db.session, pass_)
+        badges_service.erase_pass_awards(db.session, pass_)
         db.session.execute(delete(AidantNote).where(AidantNote.pass_id == pass_.id))
         db.session.execute(delete(Assessment).where(Assessment.pass_id == pass_.id))
         db.session.expire(pass_, ["assessments"])

@@ -450,10 +450,6 @@ def erase_pass_awards(session: Session, pass_: Pass, commit: bool = False) -> in
     return len(awards)
 
 
-# The name the Pass service looks for (app/services/passes.py delete_pass).
-forget_pass = erase_pass_awards
-
-
 # ---------------------------------------------------------------------------------------
 # Looking up and baking
 

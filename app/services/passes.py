@@ -8,8 +8,6 @@ scored again with :func:`badges.scoring.evaluate` (so an aidant's observation ou
 self-declaration and a later sitting supersedes an earlier one), and the standing of each
 domain the new sitting touched is written as a :class:`LevelResult` row. The rows joined to
 their assessment make the shared "Pass results" table (:func:`pass_results_rows`).
-
-Couplings with areas built in parallel (Open Badges) live in :func:`_badges_service` only.
 """
 
 from __future__ import annotations
@@ -37,7 +35,9 @@ from app.models.passes import (
     Observation,
     Pass,
 )
+from app.models.programme import Programme, ProgrammeStatus, Slot, Theme
 from app.models.surveys import Channel, Neighbourhood
+from app.services import badges as badges_service
 from badges import assessment as engine
 from badges import passcode, scoring
 from badges.assessment import AssessmentError
@@ -491,9 +491,7 @@ def delete_pass(session: Session, pass_: Pass) -> None:
     data. Kept, with no link to anyone: each sitting's date, channel and neighbourhood, its
     level results and observations (the dashboard counts them).
     """
-    badges = _badges_service()
-    if badges is not None and hasattr(badges, "forget_pass"):
-        badges.forget_pass(session, pass_)
+    badges_service.erase_pass_awards(session, pass_)
     session.execute(
         update(Assessment)
         .where(Assessment.pass_id == pass_.id)
@@ -513,18 +511,7 @@ def delete_pass(session: Session, pass_: Pass) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Coupling with the Open Badges area (built in parallel): the one place that knows about it.
-
-
-def _badges_service():  # type: ignore[no-untyped-def]
-    """The badges service module when the Open Badges area is installed, else None."""
-    if "badges_public" not in current_app.blueprints:
-        return None
-    try:
-        from app.services import badges  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return badges
+# Open Badges and the programme
 
 
 def _issue_badges(
@@ -535,14 +522,13 @@ def _issue_badges(
     In a savepoint: a failure there (a signing key problem…) is logged and never loses the
     assessment; the badges can be issued again later from the stored results.
     """
-    badges = _badges_service()
-    if badges is None or not new_badges or not hasattr(badges, "issue_award"):
+    if not new_badges:
         return
     aidant = session.get(User, sitting.aidant_id) if sitting.aidant_id else None
     try:
         with session.begin_nested():
             for badge in new_badges:
-                badges.issue_award(
+                badges_service.issue_award(
                     session, pass_, badge.domain, badge.level, badge.status, aidant, commit=False
                 )
     except Exception:  # noqa: BLE001 - the results matter more than the badge files
@@ -550,21 +536,18 @@ def _issue_badges(
 
 
 def pass_awards(session: Session, pass_: Pass) -> list[Any]:
-    """The Open Badges awards of a Pass for the badges partial ([] without that area)."""
-    badges = _badges_service()
-    if badges is None or not hasattr(badges, "awards_for_pass"):
-        return []
-    return list(badges.awards_for_pass(session, pass_))
+    """The Open Badges awards of a Pass for the badges partial."""
+    return list(badges_service.awards_for_pass(session, pass_))
 
 
 def badges_partial_available() -> bool:
     """Whether the Pass page can include the badges area's list with download buttons."""
-    return _badges_service() is not None and _template_exists("badges/_pass_badges.html")
+    return _template_exists("badges/_pass_badges.html")
 
 
 def who_to_ask_available() -> bool:
     """Whether the programme area's "à qui s'adresser" partial can be included."""
-    return "programme" in current_app.blueprints and _template_exists("programme/_who_to_ask.html")
+    return _template_exists("programme/_who_to_ask.html")
 
 
 def _template_exists(name: str) -> bool:
@@ -590,12 +573,8 @@ class LearningSlot:
 def upcoming_sessions(
     session: Session, themes: tuple[str, ...], limit: int = 2
 ) -> list[LearningSlot]:
-    """Next published programme slots on these themes, when the programme area exists."""
-    if not themes or "programme" not in current_app.blueprints:
-        return []
-    try:
-        from app.models.programme import Programme, ProgrammeStatus, Slot, Theme
-    except ImportError:
+    """Next published programme slots on these themes."""
+    if not themes:
         return []
     today = utcnow().date()
     stmt = (

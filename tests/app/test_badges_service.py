@@ -184,7 +184,7 @@ def test_deleting_a_pass_erases_personal_data(app_ctx: Flask, how: str) -> None:
     png = service.baked_png(award)
     pass_ = db.session.get(Pass, award.pass_id)
     if how == "service":
-        service.forget_pass(db.session, pass_)
+        service.erase_pass_awards(db.session, pass_)
     db.session.delete(pass_)
     db.session.commit()
     db.session.expire_all()
