@@ -65,7 +65,10 @@ def disable_user_command(email: str) -> None:
 
 @click.command("demo")
 @click.option(
-    "--responses", type=int, default=None, help="Number of synthetic questionnaire responses."
+    "--responses",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Number of synthetic questionnaire responses.",
 )
 @click.option("--remove", is_flag=True, help="Remove all demo content instead of adding it.")
 def demo_command(responses: int | None, remove: bool) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from app.commands import write_output
 from app.extensions import db
 from app.services import badges as service
 
@@ -53,7 +54,7 @@ def bake_command(assertion_id: str, output: Path) -> None:
         raise click.ClickException(f"Aucun badge avec l'identifiant {assertion_id}.")
     if award.is_revoked:
         click.echo(f"Attention : ce badge a été retiré ({award.revocation_reason}).", err=True)
-    output.write_bytes(service.baked_png(award))
+    write_output(output, service.baked_png(award))
     click.echo(f"{output} ({award.name})")
 
 

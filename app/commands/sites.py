@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.commands import write_output
 from app.extensions import db
 from app.models import CollectionLink
 from app.services import collection as sites
@@ -37,7 +38,13 @@ def list_command(active_only: bool) -> None:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="File to write: .png (default) or .svg.",
 )
-@click.option("--scale", default=10, show_default=True, help="Pixels per module (PNG).")
+@click.option(
+    "--scale",
+    type=click.IntRange(1, 100),
+    default=10,
+    show_default=True,
+    help="Pixels per module (PNG).",
+)
 def qr_command(code: str, output: Path, scale: int) -> None:
     """Write the QR code of a point (its code) or of a link (its short code)."""
     point = sites.point_by_code(db.session, code)
@@ -50,9 +57,9 @@ def qr_command(code: str, output: Path, scale: int) -> None:
         raise click.ClickException(f"No collection point or link with code {code!r}{hint}.")
     url = sites.link_url(link)
     if output.suffix.lower() == ".svg":
-        output.write_bytes(sites.qr_svg(url))
+        write_output(output, sites.qr_svg(url))
     else:
-        output.write_bytes(sites.qr_png(url, scale))
+        write_output(output, sites.qr_png(url, scale))
     click.echo(f"{output}\t{url}")
 
 
