@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -77,3 +78,24 @@ def test_thank_you_page_does_not_repeat_a_stop_on_the_persons_needs(
     text = page_text(client.get("/merci"))
     assert text.count("Canto Perdrix (Retraite") == 1
     assert "À qui s'adresser pour vos démarches" in text
+
+
+def test_calendar_days_and_months_follow_the_chosen_language(
+    app: Flask,
+    client: FlaskClient,
+    link: str,  # noqa: F811
+) -> None:
+    _publish_one_stop(app, "caf", days_ahead=3)
+    with app.app_context():
+        day = programmes.paris_today() + timedelta(days=3)
+        french_day = programmes.day_label(day)
+    english_day = format_date(day, "EEEE d MMMM", locale="en")  # e.g. "Tuesday 1 December"
+    french = page_text(client.get("/calendrier"))
+    assert french_day[:1].upper() + french_day[1:] in french
+    assert "Matin, 9 h – 12 h" in french
+    english = page_text(client.get("/calendrier?lang=en"))
+    assert english_day in english and french_day not in english.lower()
+    assert format_date(day, "LLLL y", locale="en") in english  # the flyer link's month
+    # The language stays for the next page, the flyer, without ?lang=.
+    flyer = page_text(client.get(f"/calendrier/{day.year}-{day.month:02d}/flyer"))
+    assert english_day in flyer

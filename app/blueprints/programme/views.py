@@ -6,6 +6,7 @@ from datetime import date
 
 import segno
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -42,6 +43,28 @@ def who_to_ask_entries(themes: object, limit: int = 4) -> list[object]:
     return list(svc.directory_for_needs(codes, limit))
 
 
+def _in_french() -> bool:
+    return str(get_locale() or "fr").startswith("fr")
+
+
+def day_label(day: date) -> str:
+    """A day as residents read it: "mardi 1er décembre" (French) or "Tuesday 1 December"."""
+    return svc.day_label(day) if _in_french() else format_date(day, "EEEE d MMMM")
+
+
+def month_label(year: int, month: int) -> str:
+    """A month and year: "décembre 2026" (French) or "December 2026"."""
+    if _in_french():
+        return svc.month_label(year, month)
+    return format_date(date(year, month, 1), "LLLL y")
+
+
+@bp.app_template_filter("first_upper")
+def first_upper(text: str) -> str:
+    """Upper-case the first letter only (Jinja's ``capitalize`` lowers "December")."""
+    return text[:1].upper() + text[1:]
+
+
 @bp.app_template_global("who_to_ask_stops")
 def who_to_ask_stops(themes: object, limit: int = 3) -> list[str]:
     """The next published bus stops on a person's themes, as French sentences."""
@@ -49,7 +72,7 @@ def who_to_ask_stops(themes: object, limit: int = 3) -> list[str]:
     return [
         _(
             "%(day)s, %(hours)s : %(place)s (%(theme)s)",
-            day=svc.day_label(slot.date).capitalize(),
+            day=first_upper(day_label(slot.date)),
             hours=svc.hours_label(slot.half_day.value),
             place=slot.place_name,
             theme=planning.THEME_SHORT_LABELS[slot.theme.code],
@@ -62,9 +85,9 @@ def who_to_ask_stops(themes: object, limit: int = 3) -> list[str]:
 def labels() -> dict[str, object]:
     """French labels the programme templates share."""
     return {
-        "day_label": svc.day_label,
+        "day_label": day_label,
         "hours_label": svc.hours_label,
-        "month_label": svc.month_label,
+        "month_label": month_label,
         "theme_label": svc.theme_label,
         "half_day_label": lambda code: planning.HALF_DAY_LABELS.get(code, code),
         "weekday_label": lambda code: planning.WEEKDAY_LABELS.get(code, code),
