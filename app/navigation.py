@@ -1,7 +1,8 @@
-"""Cards on the residents' home page and the staff landing page.
+"""Cards on the residents' home page and the staff landing page, and the staff bar's links.
 
 Each area lists its entry points here; a card whose endpoint is not registered is skipped, so
-the home page only offers what the running app can do.
+the home page only offers what the running app can do. Staff cards are also the links of the
+staff bar (base.html), under their short ``nav`` label.
 """
 
 from __future__ import annotations
@@ -20,10 +21,17 @@ class Card:
     title: object
     text: object
     coordinator_only: bool = False
+    nav: object = None  # short label in the staff bar (the title when None)
 
     @property
     def url(self) -> str:
+        """The card's link."""
         return url_for(self.endpoint)
+
+    @property
+    def nav_label(self) -> object:
+        """The label of the card in the staff bar."""
+        return self.nav if self.nav is not None else self.title
 
 
 RESIDENT_CARDS = [
@@ -54,6 +62,7 @@ STAFF_CARDS = [
         "collect.aidant_start",
         _l("Questionnaire avec un habitant"),
         _l("Remplir le questionnaire ensemble sur la tablette."),
+        nav=_l("Questionnaire sur tablette"),
     ),
     Card(
         "passport.aidant_home",
@@ -73,8 +82,27 @@ STAFF_CARDS = [
         _l("Profils types, besoins par quartier, carte."),
         True,
     ),
-    Card("badges_admin.awards", _l("Badges délivrés"), _l("Voir et retirer des badges."), True),
-    Card("programme.planner", _l("Programme du bus"), _l("Préparer et publier le mois."), True),
+    Card(
+        "badges_admin.awards",
+        _l("Badges délivrés"),
+        _l("Voir et retirer des badges."),
+        True,
+        nav=_l("Badges"),
+    ),
+    Card(
+        "programme.planner",
+        _l("Programme du bus"),
+        _l("Préparer et publier le mois."),
+        True,
+        nav=_l("Programme"),
+    ),
+    Card(
+        "admin.users",
+        _l("Comptes de l'équipe"),
+        _l("Créer, désactiver un aidant, changer son mot de passe."),
+        True,
+        nav=_l("Comptes"),
+    ),
 ]
 
 
