@@ -530,6 +530,9 @@ def aidant_home():  # type: ignore[no-untyped-def]
     form = OpenForm()
     new_form = StartForm(prefix="new")
     new_form.neighbourhood.choices = _neighbourhood_choices()
+    # The forms speak to residents ("votre Pass"); here the aidant reads them.
+    form.code.label.text = _("Le code de son Pass")
+    new_form.neighbourhood.label.text = _("Son quartier (si la personne veut le dire)")
     if request.method == "GET":
         return render_template("passport/aidant_home.html", form=form, new_form=new_form)
     _check_lookup_allowed()
