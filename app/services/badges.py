@@ -33,7 +33,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.models.badges import (
@@ -588,7 +588,11 @@ def list_awards(
     offset: int = 0,
 ) -> Sequence[Award]:
     """Awards, newest first, filtered by domain, status, state (active/revoked) and id/code."""
-    query = select(Award).order_by(Award.issued_at.desc(), Award.id.desc())
+    query = (
+        select(Award)
+        .options(selectinload(Award.pass_))
+        .order_by(Award.issued_at.desc(), Award.id.desc())
+    )
     if domain:
         query = query.where(Award.domain == domain)
     if status:

@@ -21,7 +21,7 @@ import segno
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.models import (
     CollectionLink,
@@ -216,8 +216,15 @@ def set_archived(session: Session, point: CollectionPoint, archived: bool) -> Co
 
 
 def list_points(session: Session, include_archived: bool = True) -> list[CollectionPoint]:
-    """Collection points by name, active ones first."""
-    query = select(CollectionPoint).order_by(CollectionPoint.archived, CollectionPoint.name)
+    """Collection points by name, active ones first (with their neighbourhood and links loaded)."""
+    query = (
+        select(CollectionPoint)
+        .options(
+            selectinload(CollectionPoint.neighbourhood),
+            selectinload(CollectionPoint.links).selectinload(CollectionLink.form),
+        )
+        .order_by(CollectionPoint.archived, CollectionPoint.name)
+    )
     if not include_archived:
         query = query.where(CollectionPoint.archived.is_(False))
     return list(session.scalars(query))

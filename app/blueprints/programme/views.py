@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from app.blueprints.programme import bp
@@ -558,7 +559,7 @@ def _service_page(form: ServiceForm, item: Service | None, status: int = 200):  
         "programme/services.html",
         form=form,
         item=item,
-        services=db.session.scalars(Service.ordered()).all(),
+        services=db.session.scalars(Service.ordered().options(selectinload(Service.themes))).all(),
         action_form=ActionForm(),
     ), status
 
