@@ -14,6 +14,14 @@ from app.extensions import db
 from app.models.badges import Award
 from app.security import coordinator_required
 from app.services import badges as service
+from app.services.passes import display_code
+
+
+@bp.context_processor
+def _helpers() -> dict[str, object]:
+    """Pass codes grouped for reading (``K7M-9QX-RT4``), as on the Pass pages."""
+    return {"pass_code": display_code}
+
 
 PAGE_SIZE = 100
 
