@@ -1,7 +1,7 @@
 """Demo badges: the demo Pass of camille@example.org holds awarded badges (2.0 and 3.0).
 
-The Pass itself belongs to the Pass seeder (ORDER 20). When that seeder has not created it
-(it is not installed yet), a minimal demo Pass is created here and removed with the badges.
+The Pass itself belongs to the Pass seeder (ORDER 20), which also removes it. When it is not
+there (this seeder run on its own, as in tests), a minimal demo Pass is created here.
 Badges follow the Pass's saved levels when there are any; otherwise a fixed set: some
 self-declared, some validated by the demo aidant's organisation.
 """
@@ -58,7 +58,7 @@ def seed(echo: Callable[[str], object], responses: int | None = None) -> None:
         from badges import passcode
 
         pass_ = Pass(
-            code=passcode.format(passcode.generate()),
+            code=passcode.generate(),  # stored canonical, as Pass.by_code looks it up
             first_name="Camille",
             email=DEMO_EMAIL,
             consent_at=utcnow(),
@@ -66,7 +66,9 @@ def seed(echo: Callable[[str], object], responses: int | None = None) -> None:
         )
         db.session.add(pass_)
         db.session.flush()
-        echo(f"Demo Pass {pass_.code} for {DEMO_EMAIL} created by the badges seeder")
+        echo(
+            f"Demo Pass {passcode.format(pass_.code)} for {DEMO_EMAIL} created by the badges seeder"
+        )
     aidant = db.session.scalar(User.by_email(DEMO_AIDANT))
     count = 0
     for domain, reached, status in _levels(pass_):
@@ -90,7 +92,7 @@ def seed(echo: Callable[[str], object], responses: int | None = None) -> None:
 
 
 def remove(echo: Callable[[str], object]) -> None:
-    """Delete demo badges and their log; the demo Pass too if this seeder created it."""
+    """Delete demo badges and their log (the Pass seeder removes the demo Passes)."""
     ids = select(Award.id).where(Award.is_demo.is_(True))
     # The audit log refuses deletes through the ORM; demo rows are the one exception.
     db.session.execute(delete(AwardEvent.__table__).where(AwardEvent.award_id.in_(ids)))
@@ -98,11 +100,5 @@ def remove(echo: Callable[[str], object]) -> None:
         Award.__table__.update().where(Award.is_demo.is_(True)).values(superseded_by_id=None)
     )
     db.session.execute(delete(Award.__table__).where(Award.is_demo.is_(True)))
-    from app.discovery import submodules
-
-    pass_seeder = any(getattr(m, "ORDER", None) == 20 for m in submodules("app.demo_seeders"))
-    pass_ = _demo_pass()
-    if pass_ is not None and not pass_seeder and not pass_.assessments:
-        db.session.delete(pass_)
     db.session.commit()
     echo("Demo badges removed")

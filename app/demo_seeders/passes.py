@@ -190,7 +190,10 @@ def seed(echo: Callable[[str], object], responses: int | None = None) -> None:
                 at=now - timedelta(days=plan.days_ago),
                 note=plan.note,
             )
-        echo(f"Demo Pass {passcode.format(demo.code)} ({len(demo.sittings)} assessments)")
+        sittings = len(demo.sittings)
+        echo(
+            f"Demo Pass {passcode.format(demo.code)} ({sittings} assessment{'s' * (sittings > 1)})"
+        )
 
 
 def remove(echo: Callable[[str], object]) -> None:
