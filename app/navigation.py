@@ -51,9 +51,14 @@ RESIDENT_CARDS = [
         _l("Les prochains arrêts et les thèmes du mois."),
     ),
     Card(
+        "programme.directory",
+        _l("À qui s'adresser ?"),
+        _l("Les services qui peuvent vous aider, selon votre démarche."),
+    ),
+    Card(
         "badges_public.verify",
         _l("Vérifier un badge"),
-        _l("Vérifier un badge Open Badge du Mairie Bus."),
+        _l("Montrer qu'un badge du Mairie Bus est vrai."),
     ),
 ]
 
