@@ -26,7 +26,6 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from jinja2 import TemplateNotFound
 from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
@@ -395,14 +394,6 @@ def _thanked(stored: Response) -> FlaskResponse:
     return _without_cookie(_see_other("collect.thanks"))
 
 
-def _template_exists(name: str) -> bool:
-    try:
-        current_app.jinja_env.get_template(name)
-    except TemplateNotFound:
-        return False
-    return True
-
-
 @bp.route("/merci", methods=["GET"])
 @public
 def thanks():  # type: ignore[no-untyped-def]
@@ -421,9 +412,7 @@ def thanks():  # type: ignore[no-untyped-def]
     return render_template(
         "collect/thanks.html",
         needs=needs,
-        has_calendar="programme.calendar" in current_app.view_functions,
         all_themes=list(THEMES),
-        has_who_to_ask=_template_exists("programme/_who_to_ask.html"),
         assisted=assisted and _is_staff(),
         next_form=next_form,
         answered=bool(done),
