@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import build_config, load_secret_key
@@ -47,6 +47,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def select_locale() -> str:
     """French by default; a resident may switch to English, remembered in the session."""
+    if not has_request_context():
+        return "fr"  # CLI commands and background work: messages in French
     wanted = request.args.get("lang")
     if wanted in ("fr", "en"):
         session["lang"] = wanted

@@ -16,13 +16,17 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Table, event, insert, update
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from app.db import Base, created_at, int_pk, utcnow
 from app.models.passes import LevelStatus, Pass
 
+# Stored in the award and served in the public revocation list (issued content): stays French.
+# Pages show it in the reader's language: see Award.revocation_reason_text.
 ERASED_REASON = "Badge effacé à la demande de son titulaire."
+ERASED_REASON_LABEL = _l("Badge effacé à la demande de son titulaire.")
 
 
 class AwardEventKind(enum.Enum):
@@ -103,6 +107,13 @@ class Award(Base):
     def issued_on_text(self) -> str:
         """Issue date as French readers write it (04/03/2025)."""
         return _aware(self.issued_at).strftime("%d/%m/%Y")
+
+    @property
+    def revocation_reason_text(self) -> str:
+        """The revocation reason for a page: the erasure reason translated, others as typed."""
+        if self.revocation_reason == ERASED_REASON:
+            return str(ERASED_REASON_LABEL)
+        return self.revocation_reason or ""
 
     @property
     def revoked_on_text(self) -> str:

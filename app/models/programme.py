@@ -13,6 +13,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -28,6 +29,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, created_at, int_pk, utcnow
 from app.models.surveys import CollectionPoint, Neighbourhood
+
+# Stored in Slot.explanation, French like the planner's sentences; pages translate these two
+# (see Slot.explanation_text).
+EXPLANATION_ADDED = "Créneau ajouté par la coordination."
+EXPLANATION_MOVED = "Créneau modifié par la coordination."
+_EXPLANATION_LABELS = {
+    EXPLANATION_ADDED: _l("Créneau ajouté par la coordination."),
+    EXPLANATION_MOVED: _l("Créneau modifié par la coordination."),
+}
 
 # Which themes a service or partner can answer (many-to-many).
 service_themes = Table(
@@ -180,6 +190,12 @@ class Slot(Base):
     collection_point: Mapped[CollectionPoint | None] = relationship()
     theme: Mapped[Theme] = relationship()
     service: Mapped[Service | None] = relationship()
+
+    @property
+    def explanation_text(self) -> str:
+        """The explanation for a page: the coordination notes translated, the planner's as is."""
+        label = _EXPLANATION_LABELS.get(self.explanation or "")
+        return str(label) if label is not None else self.explanation or ""
 
     @property
     def place_name(self) -> str:

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -37,13 +38,15 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise AccountError("Cette adresse e-mail n'est pas valide.") from error
+        raise AccountError(_("Cette adresse e-mail n'est pas valide.")) from error
 
 
 def check_password_strength(password: str) -> None:
     """Refuse passwords that are too short to resist guessing."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères.")
+        raise AccountError(
+            _("Le mot de passe doit faire au moins %(n)d caractères.", n=MIN_PASSWORD_LENGTH)
+        )
 
 
 def create_user(
@@ -58,7 +61,7 @@ def create_user(
     email = normalise_email(email)
     check_password_strength(password)
     if session.scalar(User.by_email(email)) is not None:
-        raise AccountError("Un compte existe déjà avec cette adresse e-mail.")
+        raise AccountError(_("Un compte existe déjà avec cette adresse e-mail."))
     user = User(
         email=email,
         role=role,

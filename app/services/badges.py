@@ -32,12 +32,14 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.models.badges import (
     ERASED_REASON,
+    ERASED_REASON_LABEL,
     Award,
     AwardEvent,
     AwardEventKind,
@@ -81,6 +83,7 @@ def issuer_settings() -> dict[str, str]:
         "url": config.get("BADGE_ISSUER_URL") or config["MAIRIEBUS_BASE_URL"],
         "email": config.get("BADGE_ISSUER_EMAIL") or config["CONTACT_EMAIL"],
         "image": config.get("BADGE_ISSUER_IMAGE") or urls().issuer_image,
+        # Issued content (the issuer profile inside every badge): French, never translated.
         "description": "Badges du Pass informatique du Mairie Bus.",
     }
 
@@ -148,7 +151,7 @@ def badge_class_data(domain: str, level: int) -> BadgeClassData:
         step = found.level(level)
         level_name = framework.level_name(level).name
     except (KeyError, TypeError) as exc:
-        raise BadgeError("Ce badge n'existe pas.") from exc
+        raise BadgeError(_("Ce badge n'existe pas.")) from exc
     alignments = [
         Alignment(
             target_name=f"{a.code} {a.name}",
@@ -158,6 +161,8 @@ def badge_class_data(domain: str, level: int) -> BadgeClassData:
         )
         for a in found.alignments
     ]
+    # Name, description and tags go into the issued documents: they stay French whatever
+    # language the page is in (a credential must read the same for everyone).
     return BadgeClassData(
         domain=found.code,
         level=step.number,
@@ -177,7 +182,7 @@ def domain_levels(domain: str) -> int:
     try:
         return int(_framework().domain(domain).top_level)
     except KeyError as exc:
-        raise BadgeError("Ce badge n'existe pas.") from exc
+        raise BadgeError(_("Ce badge n'existe pas.")) from exc
 
 
 def domain_choices() -> list[tuple[str, str]]:
@@ -249,7 +254,7 @@ def _status(value: str | LevelStatus) -> LevelStatus:
     try:
         return value if isinstance(value, LevelStatus) else LevelStatus(value)
     except ValueError as exc:
-        raise BadgeError("Statut de badge inconnu.") from exc
+        raise BadgeError(_("Statut de badge inconnu.")) from exc
 
 
 def _active(session: Session, pass_id: int, domain: str, level: int) -> list[Award]:
@@ -286,7 +291,7 @@ def issue_award(
     """
     wanted = _status(status)
     if pass_ is None or pass_.id is None:
-        raise BadgeError("Le Pass est introuvable.")
+        raise BadgeError(_("Le Pass est introuvable."))
     data = badge_class_data(domain, level)
     existing = _active(session, pass_.id, data.domain, data.level)
     by_status = {a.status: a for a in existing}
@@ -397,11 +402,11 @@ def revoke(session: Session, award: Award, reason: str, by: Any = None) -> Award
     """Revoke an award with a reason; it shows everywhere (410, list, verifier, page)."""
     text = (reason or "").strip()
     if not text:
-        raise BadgeError("Indiquez la raison du retrait.")
+        raise BadgeError(_("Indiquez la raison du retrait."))
     if len(text) > MAX_REASON:
-        raise BadgeError(f"La raison doit faire moins de {MAX_REASON} caractères.")
+        raise BadgeError(_("La raison doit faire moins de %(n)d caractères.", n=MAX_REASON))
     if award.revoked_at is not None:
-        raise BadgeError("Ce badge a déjà été retiré.")
+        raise BadgeError(_("Ce badge a déjà été retiré."))
     now = utcnow()
     award.revoked_at = now
     award.revocation_reason = text
@@ -556,7 +561,14 @@ def verify_data(
         return replace(
             verdict,
             headline=HEADLINES["revoked"],
-            details=[verdict.details[0], f"Badge retiré le {when} : {ERASED_REASON}"],
+            details=[
+                verdict.details[0],
+                _(
+                    "Badge retiré le %(date)s : %(reason)s",
+                    date=when,
+                    reason=str(ERASED_REASON_LABEL),
+                ),
+            ],
             checks=checks,
             tampered_fields=[],
             revocation_reason=ERASED_REASON,

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import segno
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -43,11 +45,11 @@ QR_ERROR = "h"
 _CODE_RE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 
 KIND_LABELS = {
-    PointKind.HOUSING_ESTATE: "Résidence, cité",
-    PointKind.SHOPPING_CENTRE: "Centre commercial",
-    PointKind.PARK: "Parc, jardin",
-    PointKind.BUS_STOP: "Arrêt du bus",
-    PointKind.OTHER: "Autre lieu",
+    PointKind.HOUSING_ESTATE: _l("Résidence, cité"),
+    PointKind.SHOPPING_CENTRE: _l("Centre commercial"),
+    PointKind.PARK: _l("Parc, jardin"),
+    PointKind.BUS_STOP: _l("Arrêt du bus"),
+    PointKind.OTHER: _l("Autre lieu"),
 }
 
 
@@ -140,21 +142,21 @@ def _unique_point_code(session: Session, name: str) -> str:
 def _check(session: Session, data: PointData) -> Neighbourhood | None:
     name = data.name.strip()
     if not name:
-        raise SiteError("Donnez un nom au point de recueil.")
+        raise SiteError(_("Donnez un nom au point de recueil."))
     if len(name) > 160:
-        raise SiteError("Le nom est trop long (160 caractères au plus).")
+        raise SiteError(_("Le nom est trop long (160 caractères au plus)."))
     if (data.latitude is None) != (data.longitude is None):
-        raise SiteError("Donnez la latitude et la longitude, ou aucune des deux.")
+        raise SiteError(_("Donnez la latitude et la longitude, ou aucune des deux."))
     if data.latitude is not None and not -90 <= data.latitude <= 90:
-        raise SiteError("La latitude doit être entre -90 et 90.")
+        raise SiteError(_("La latitude doit être entre -90 et 90."))
     if data.longitude is not None and not -180 <= data.longitude <= 180:
-        raise SiteError("La longitude doit être entre -180 et 180.")
+        raise SiteError(_("La longitude doit être entre -180 et 180."))
     if data.active_from and data.active_until and data.active_until < data.active_from:
-        raise SiteError("La date de fin est avant la date de début.")
+        raise SiteError(_("La date de fin est avant la date de début."))
     if data.neighbourhood_code:
         found = neighbourhood_by_code(session, data.neighbourhood_code)
         if found is None:
-            raise SiteError("Ce quartier n'existe pas.")
+            raise SiteError(_("Ce quartier n'existe pas."))
         return found
     return None
 
@@ -172,7 +174,7 @@ def create_point(
     if code is not None and session.scalar(
         select(CollectionPoint.id).where(CollectionPoint.code == code)
     ):
-        raise SiteError("Ce code de point de recueil existe déjà.")
+        raise SiteError(_("Ce code de point de recueil existe déjà."))
     point = CollectionPoint(
         code=code or _unique_point_code(session, data.name),
         name=data.name.strip(),
@@ -265,11 +267,11 @@ def is_active_on(point: CollectionPoint, day: date) -> bool:
 
 def new_link_code(session: Session) -> str:
     """A fresh short code (5 characters of 31: about 28 million possibilities)."""
-    for _ in range(50):
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    for _attempt in range(50):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _position in range(CODE_LENGTH))
         if not session.scalar(select(CollectionLink.id).where(CollectionLink.code == code)):
             return code
-    raise SiteError("Impossible de créer un code court. Réessayez.")
+    raise SiteError(_("Impossible de créer un code court. Réessayez."))
 
 
 def normalise_code(raw: str) -> str | None:
@@ -296,7 +298,7 @@ def attach_form(session: Session, point: CollectionPoint, form_id: str) -> Colle
     """Offer a questionnaire at a point (idempotent: the same pair keeps its code)."""
     form = session.scalar(select(Form).where(Form.form_id == form_id))
     if form is None or not form.versions:
-        raise SiteError("Ce questionnaire n'existe pas.")
+        raise SiteError(_("Ce questionnaire n'existe pas."))
     link = _attach(session, point, form)
     session.commit()
     return link

@@ -25,6 +25,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
@@ -403,7 +405,7 @@ class DashboardFilters:
     def analytics(self) -> A.Filters:
         """The same filters for surveys.analytics."""
         if self.demo not in DEMO_CHOICES:
-            raise DashboardError("Le choix des réponses de démonstration n'est pas valable.")
+            raise DashboardError(_("Le choix des réponses de démonstration n'est pas valable."))
         try:
             return A.Filters(
                 start=self.start,
@@ -529,7 +531,7 @@ def compute(tables: BaseTables, filters: DashboardFilters, places: Places) -> Da
 def needs_map(data: DashboardData, theme: str | None) -> C.Chart:
     """The needs map of a view, for all needs or the people citing one theme (cached)."""
     if theme is not None and theme not in THEMES:
-        raise DashboardError("Ce thème n'existe pas.")
+        raise DashboardError(_("Ce thème n'existe pas."))
     if theme not in data.maps:
         data.maps[theme] = M.needs_map(data.wide, data.places.map_places(), theme=theme)
     return data.maps[theme]
@@ -690,119 +692,121 @@ def default_demo_choice(session: Session) -> str:
 
 # --------------------------------------------------------------------------- exports
 
-#: French column headers of the exported tables.
+#: Column headers of the exported tables (translated when the file is built).
 HEADERS = {
-    "question": "Question",
-    "code": "Code",
-    "label": "Réponse",
-    "count": "Personnes",
-    "percent": "Part",
-    "base": "Personnes ayant répondu",
-    "age_band": "Tranche d'âge (code)",
-    "age_label": "Tranche d'âge",
-    "neighbourhood": "Quartier (code)",
-    "neighbourhood_label": "Quartier",
-    "domain": "Domaine",
-    "passes": "Pass",
-    "mean_level": "Niveau moyen",
-    "level_0": "Pas encore commencé",
-    "level_1": "Niveau 1",
-    "level_2": "Niveau 2",
-    "level_3": "Niveau 3",
-    "level_4": "Niveau 4",
-    "period_start": "Début de la période",
-    "group": "Groupe (code)",
-    "group_label": "Groupe",
-    "people": "Personnes",
-    "gender": "Genre (code)",
-    "household": "Foyer (code)",
-    "profile_label": "Profil le plus fréquent",
-    "word": "Mot",
-    "key": "Forme regroupée",
+    "question": _l("Question"),
+    "code": _l("Code"),
+    "label": _l("Réponse"),
+    "count": _l("Personnes"),
+    "percent": _l("Part"),
+    "base": _l("Personnes ayant répondu"),
+    "age_band": _l("Tranche d'âge (code)"),
+    "age_label": _l("Tranche d'âge"),
+    "neighbourhood": _l("Quartier (code)"),
+    "neighbourhood_label": _l("Quartier"),
+    "domain": _l("Domaine"),
+    "passes": _l("Pass"),
+    "mean_level": _l("Niveau moyen"),
+    "level_0": _l("Pas encore commencé"),
+    "level_1": _l("Niveau 1"),
+    "level_2": _l("Niveau 2"),
+    "level_3": _l("Niveau 3"),
+    "level_4": _l("Niveau 4"),
+    "period_start": _l("Début de la période"),
+    "group": _l("Groupe (code)"),
+    "group_label": _l("Groupe"),
+    "people": _l("Personnes"),
+    "gender": _l("Genre (code)"),
+    "household": _l("Foyer (code)"),
+    "profile_label": _l("Profil le plus fréquent"),
+    "word": _l("Mot"),
+    "key": _l("Forme regroupée"),
 }
 
-#: Exported aggregates: file/sheet name and French title, in order.
+#: Exported aggregates: file/sheet name and title (translated when built), in order.
 EXPORTS = (
-    ("chiffres_cles", "Chiffres clés"),
-    ("profils_types", "Profils types"),
-    ("profil_frequent", "Profil le plus fréquent"),
-    ("demandes_par_theme", "Demandes par thème"),
-    ("age_par_quartier", "Âge par quartier"),
-    ("venue", "Pourquoi et comment les gens sont venus"),
-    ("attentes", "Attentes"),
-    ("niveaux_pass", "Niveaux du Pass"),
-    ("reponses_dans_le_temps", "Réponses dans le temps"),
-    ("carte_des_besoins", "Carte des besoins"),
-    ("mots", "Mots des demandes écrites"),
+    ("chiffres_cles", _l("Chiffres clés")),
+    ("profils_types", _l("Profils types")),
+    ("profil_frequent", _l("Profil le plus fréquent")),
+    ("demandes_par_theme", _l("Demandes par thème")),
+    ("age_par_quartier", _l("Âge par quartier")),
+    ("venue", _l("Pourquoi et comment les gens sont venus")),
+    ("attentes", _l("Attentes")),
+    ("niveaux_pass", _l("Niveaux du Pass")),
+    ("reponses_dans_le_temps", _l("Réponses dans le temps")),
+    ("carte_des_besoins", _l("Carte des besoins")),
+    ("mots", _l("Mots des demandes écrites")),
 )
-EXPORT_NAMES = tuple(name for name, _ in EXPORTS)
+EXPORT_NAMES = tuple(name for name, _title in EXPORTS)
 
 
 def _key_frame(data: DashboardData) -> pd.DataFrame:
     key = data.key
     rows = [
-        ("Réponses", key["responses"]),
-        ("Réponses avec un aidant", key["assisted"]),
-        ("Part avec un aidant (%)", key["assisted_percent"]),
-        ("Points de recueil", key["collection_points"]),
-        ("Quartiers", key["neighbourhoods"]),
-        ("Pass informatique", key["passes"]),
+        (_("Réponses"), key["responses"]),
+        (_("Réponses avec un aidant"), key["assisted"]),
+        (_("Part avec un aidant (%)"), key["assisted_percent"]),
+        (_("Points de recueil"), key["collection_points"]),
+        (_("Quartiers"), key["neighbourhoods"]),
+        (_("Pass informatique"), key["passes"]),
     ]
-    return pd.DataFrame(rows, columns=["Indicateur", "Valeur"])
+    return pd.DataFrame(rows, columns=[_("Indicateur"), _("Valeur")])
 
 
 def _personas_frame(data: DashboardData) -> pd.DataFrame:
     def traits(items: Iterable[P.Trait]) -> str:
         return " ; ".join(f"{t.label} ({t.count})" for t in items)
 
+    # Built with short keys, renamed to the reader's language at the end.
+    headers = {
+        "profile": _("Profil"),
+        "description": _("Description"),
+        "people": _("Personnes"),
+        "percent": _("Part (%)"),
+        "total": _("Sur"),
+        "defining": _("Réponses communes"),
+        "needs": _("Besoins"),
+        "expectations": _("Attentes"),
+        "confidence": _("Fiabilité"),
+    }
     rows = [
         {
-            "Profil": p.number,
-            "Description": p.sentence,
-            "Personnes": p.count,
-            "Part (%)": p.percent,
-            "Sur": p.total,
-            "Réponses communes": traits(p.defining),
-            "Besoins": traits(p.needs),
-            "Attentes": traits(p.expectations),
-            "Fiabilité": p.confidence,
+            "profile": p.number,
+            "description": p.sentence,
+            "people": p.count,
+            "percent": p.percent,
+            "total": p.total,
+            "defining": traits(p.defining),
+            "needs": traits(p.needs),
+            "expectations": traits(p.expectations),
+            "confidence": p.confidence,
         }
         for p in data.personas.personas
     ]
-    columns = [
-        "Profil",
-        "Description",
-        "Personnes",
-        "Part (%)",
-        "Sur",
-        "Réponses communes",
-        "Besoins",
-        "Attentes",
-        "Fiabilité",
-    ]
+    columns = list(headers)
     frame = pd.DataFrame(rows, columns=columns)
     if data.personas.hidden_people:
         hidden = data.personas.hidden_people
         note = {c: "" for c in columns}
-        note["Description"] = "Petits groupes non montrés"
-        note["Personnes"] = hidden if hidden >= A.MIN_PEOPLE else pd.NA
+        note["description"] = _("Petits groupes non montrés")
+        note["people"] = hidden if hidden >= A.MIN_PEOPLE else pd.NA
         frame = pd.concat([frame, pd.DataFrame([note])], ignore_index=True)
-    frame["Personnes"] = frame["Personnes"].astype("Int64")
-    return frame
+    frame["people"] = frame["people"].astype("Int64")
+    return frame.rename(columns=headers)
 
 
 def _profiles_frame(data: DashboardData) -> pd.DataFrame:
     parts = []
     for name, label in (
-        ("profile", "Ensemble"),
-        ("profile_by_point", "Par point de recueil"),
-        ("profile_by_neighbourhood", "Par quartier"),
+        ("profile", _("Ensemble")),
+        ("profile_by_point", _("Par point de recueil")),
+        ("profile_by_neighbourhood", _("Par quartier")),
     ):
         frame = data.frames[name].copy()
         frame.insert(0, "by", label)
         parts.append(frame)
     out = pd.concat(parts, ignore_index=True)
-    return out.drop(columns=["group"]).rename(columns={"by": "Regroupement"})
+    return out.drop(columns=["group"]).rename(columns={"by": _("Regroupement")})
 
 
 def export_frames(data: DashboardData) -> dict[str, pd.DataFrame]:
@@ -824,7 +828,7 @@ def export_frames(data: DashboardData) -> dict[str, pd.DataFrame]:
 
 
 def _headers(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.rename(columns={c: HEADERS.get(str(c), str(c)) for c in frame.columns})
+    return frame.rename(columns={c: str(HEADERS.get(str(c), str(c))) for c in frame.columns})
 
 
 def export_csv(frame: pd.DataFrame) -> bytes:
@@ -867,7 +871,7 @@ def export_xlsx(data: DashboardData) -> bytes:
 
     book = Workbook()
     book.remove(book.active)
-    titles = dict(EXPORTS)
+    titles = {name: str(title) for name, title in EXPORTS}
     for name, frame in export_frames(data).items():
         sheet = book.create_sheet(title=name[:31])
         sheet.append([titles[name]])

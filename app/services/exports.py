@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -116,7 +117,7 @@ def export_definition(form: Form) -> FormDefinition:
     """The definition whose columns an export of ``form`` uses (all versions merged)."""
     versions = list(reversed(form.versions))
     if not versions:
-        raise ExportError(f"Le questionnaire « {form.form_id} » n'a aucune version.")
+        raise ExportError(_("Le questionnaire « %(form)s » n'a aucune version.", form=form.form_id))
     return merge_definitions([load_definition(v) for v in versions])
 
 
@@ -138,7 +139,13 @@ def resolve_language(definition: FormDefinition, wanted: str | None) -> str | No
         if wanted == language or language_code(language) == language_code(wanted):
             return language
     available = ", ".join(definition.languages)
-    raise ExportError(f"Langue inconnue « {wanted} ». Langues du questionnaire : {available}.")
+    raise ExportError(
+        _(
+            "Langue inconnue « %(language)s ». Langues du questionnaire : %(available)s.",
+            language=wanted,
+            available=available,
+        )
+    )
 
 
 # --------------------------------------------------------------------------- reading responses
@@ -299,7 +306,7 @@ def iter_csv_export(
     """Yield one table as CSV text (BOM first), for a streamed download."""
     definition = definition or export_definition(form)
     if table != MAIN_TABLE and table not in repeat_tables(definition):
-        raise ExportError(f"Ce questionnaire n'a pas de tableau « {table} ».")
+        raise ExportError(_("Ce questionnaire n'a pas de tableau « %(table)s ».", table=table))
     options = options or ExportOptions()
     return _iter_csv(session, form, table, options, definition)
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -72,10 +73,11 @@ def import_form(
             raise FormImportError(
                 [
                     FormError(
-                        message=(
-                            f"La version « {label} » de ce questionnaire a déjà des réponses : "
-                            "elle ne peut pas être modifiée. Changez la colonne « version » de "
-                            "la feuille settings, puis importez à nouveau."
+                        message=_(
+                            "La version « %(version)s » de ce questionnaire a déjà des "
+                            "réponses : elle ne peut pas être modifiée. Changez la colonne "
+                            "« version » de la feuille settings, puis importez à nouveau.",
+                            version=label,
                         ),
                         sheet="settings",
                         column="version",

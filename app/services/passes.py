@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -113,7 +114,7 @@ def set_contact(session: Session, pass_: Pass, first_name: str, email: str, cons
     email = (email or "").strip().lower()
     if (first_name or email) and not consent:
         raise PassError(
-            "Cochez la case pour accepter que nous gardions votre prénom ou votre e-mail."
+            _("Cochez la case pour accepter que nous gardions votre prénom ou votre e-mail.")
         )
     pass_.first_name = first_name or None
     pass_.email = email or None
@@ -125,9 +126,9 @@ def add_note(session: Session, pass_: Pass, aidant: User | None, text: str) -> A
     """Add an aidant's private note to a Pass."""
     text = (text or "").strip()
     if not text:
-        raise PassError("La note est vide.")
+        raise PassError(_("La note est vide."))
     if len(text) > MAX_NOTE_LENGTH:
-        raise PassError(f"La note est trop longue (au plus {MAX_NOTE_LENGTH} caractères).")
+        raise PassError(_("La note est trop longue (au plus %(n)d caractères).", n=MAX_NOTE_LENGTH))
     note = AidantNote(pass_id=pass_.id, aidant_id=aidant.id if aidant else None, text=text)
     session.add(note)
     session.commit()
@@ -261,9 +262,9 @@ def finish_assessment(
         try:
             fw.observation(check_id)
         except KeyError:
-            raise PassError(f"Vérification inconnue : « {check_id} ».") from None
+            raise PassError(_("Vérification inconnue : « %(check)s ».", check=check_id)) from None
         if outcome not in OBSERVATION_OUTCOMES:
-            raise PassError("Pour chaque vérification, choisissez une des réponses proposées.")
+            raise PassError(_("Pour chaque vérification, choisissez une des réponses proposées."))
     if sitting.pass_ is None:
         sitting.pass_ = create_pass(session, neighbourhood_id=sitting.neighbourhood_id)
     pass_ = sitting.pass_

@@ -16,6 +16,8 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -23,6 +25,8 @@ from sqlalchemy.orm import Session, selectinload
 from app.db import utcnow
 from app.models.passes import Assessment, LevelResult, Pass
 from app.models.programme import (
+    EXPLANATION_ADDED,
+    EXPLANATION_MOVED,
     HalfDay,
     Programme,
     ProgrammeStatus,
@@ -82,6 +86,22 @@ def day_label(day: date) -> str:
     return f"{weekday} {number} {planning.MONTH_LABELS[day.month - 1]}"
 
 
+def _in_french() -> bool:
+    return str(get_locale() or "fr").startswith("fr")
+
+
+def local_day_label(day: date) -> str:
+    """A day in the reader's language: "mardi 1er décembre" or "Tuesday 1 December"."""
+    return day_label(day) if _in_french() else format_date(day, "EEEE d MMMM")
+
+
+def local_month_label(year: int, month: int) -> str:
+    """A month and year in the reader's language: "décembre 2026" or "December 2026"."""
+    if _in_french():
+        return month_label(year, month)
+    return format_date(date(year, month, 1), "LLLL y")
+
+
 def hours_label(half_day: str) -> str:
     """Opening hours of a half-day, e.g. "9 h – 12 h"."""
     start, end = HOURS.span(half_day)
@@ -132,15 +152,17 @@ def save_theme(
     name = " ".join(name.split())
     if theme is None:
         if code not in planning.THEMES:
-            errors["code"] = "Choisissez un thème dans la liste."
+            errors["code"] = _("Choisissez un thème dans la liste.")
         elif session.scalar(select(Theme).where(Theme.code == code)) is not None:
-            errors["code"] = "Ce thème existe déjà : modifiez-le dans la liste."
+            errors["code"] = _("Ce thème existe déjà : modifiez-le dans la liste.")
     if not name:
-        errors["name"] = "Indiquez le nom du thème."
+        errors["name"] = _("Indiquez le nom du thème.")
     elif len(name) > 120:
-        errors["name"] = "Le nom doit faire 120 caractères au plus."
+        errors["name"] = _("Le nom doit faire 120 caractères au plus.")
     if colour and not _COLOUR.match(colour):
-        errors["colour"] = "La couleur s'écrit # suivi de 6 chiffres ou lettres, par ex. #0b4f8a."
+        errors["colour"] = _(
+            "La couleur s'écrit # suivi de 6 chiffres ou lettres, par ex. #0b4f8a."
+        )
     if errors:
         raise ProgrammeError(errors)
     if theme is None:
@@ -182,16 +204,16 @@ def save_service(session: Session, service: Service | None, data: ServiceInput) 
     errors: dict[str, str] = {}
     name = " ".join(data.name.split())
     if not name:
-        errors["name"] = "Indiquez le nom du service ou du partenaire."
+        errors["name"] = _("Indiquez le nom du service ou du partenaire.")
     themes = list(session.scalars(select(Theme).where(Theme.id.in_(data.theme_ids))))
     if not themes or len(themes) != len(set(data.theme_ids)):
-        errors["themes"] = "Cochez au moins un thème."
+        errors["themes"] = _("Cochez au moins un thème.")
     if not data.weekdays or any(d not in planning.WEEKDAYS for d in data.weekdays):
-        errors["weekdays"] = "Cochez au moins un jour."
+        errors["weekdays"] = _("Cochez au moins un jour.")
     if not data.half_days or any(h not in planning.HALF_DAYS for h in data.half_days):
-        errors["half_days"] = "Cochez le matin, l'après-midi ou les deux."
+        errors["half_days"] = _("Cochez le matin, l'après-midi ou les deux.")
     if not 0 <= data.max_slots_per_month <= 62:
-        errors["max_slots_per_month"] = "Indiquez un nombre entre 0 et 62."
+        errors["max_slots_per_month"] = _("Indiquez un nombre entre 0 et 62.")
     if errors:
         raise ProgrammeError(errors)
     if service is None:
@@ -313,7 +335,7 @@ def measured_needs(
 ) -> list[planning.PlaceNeeds]:
     """Requests per place from submitted questionnaires (and Pass levels, by neighbourhood)."""
     if place_kind not in PLACE_KINDS:
-        raise ProgrammeError({"place_kind": "Choisissez quartiers ou points de recueil."})
+        raise ProgrammeError({"place_kind": _("Choisissez quartiers ou points de recueil.")})
     places = _response_places(session, place_kind)
     answers: dict[int, dict[str, Any]] = {rid: {"place": key} for rid, key in places.items()}
     rows = session.execute(
@@ -428,22 +450,25 @@ def propose_month(
 ) -> Programme:
     """Plan a month from the measured needs and save it as a draft (replacing a draft); commit."""
     if not 2000 <= settings.year <= 2100 or not 1 <= settings.month <= 12:
-        raise ProgrammeError({"month": "Choisissez un mois valide."})
+        raise ProgrammeError({"month": _("Choisissez un mois valide.")})
     existing = get_programme(session, settings.year, settings.month)
     if existing is not None and existing.is_published:
         raise ProgrammeError(
             {
-                "month": "Le programme de ce mois est déjà publié. Dépubliez-le pour en "
-                "proposer un nouveau."
+                "month": _(
+                    "Le programme de ce mois est déjà publié. Dépubliez-le pour en "
+                    "proposer un nouveau."
+                )
             }
         )
     outside = [d for d in settings.days_off if (d.year, d.month) != (settings.year, settings.month)]
     if outside:
         raise ProgrammeError(
             {
-                "days_off": "Ces jours ne sont pas dans le mois choisi : "
-                + ", ".join(d.strftime("%d/%m/%Y") for d in outside)
-                + "."
+                "days_off": _(
+                    "Ces jours ne sont pas dans le mois choisi : %(days)s.",
+                    days=", ".join(d.strftime("%d/%m/%Y") for d in outside),
+                )
             }
         )
     themes = ensure_themes(session)
@@ -529,9 +554,11 @@ def parse_days_off(text: str, year: int, month: int) -> tuple[date, ...]:
     if bad:
         raise ProgrammeError(
             {
-                "days_off": "Date illisible : « "
-                + " », « ".join(bad)
-                + " ». Écrivez par exemple 9/05 ou 09/05/2025, séparés par des virgules."
+                "days_off": _(
+                    "Date illisible : « %(dates)s ». Écrivez par exemple 9/05 ou 09/05/2025, "
+                    "séparés par des virgules.",
+                    dates=" », « ".join(bad),
+                )
             }
         )
     return tuple(sorted(set(days)))
@@ -567,20 +594,23 @@ def _check_slot(
 ) -> _Resolved:
     errors: dict[str, str] = {}
     if (data.date.year, data.date.month) != (programme.year, programme.month):
-        errors["date"] = f"Choisissez une date en {month_label(programme.year, programme.month)}."
+        errors["date"] = _(
+            "Choisissez une date en %(month)s.",
+            month=local_month_label(programme.year, programme.month),
+        )
     if data.half_day not in planning.HALF_DAYS:
-        errors["half_day"] = "Choisissez le matin ou l'après-midi."
+        errors["half_day"] = _("Choisissez le matin ou l'après-midi.")
     neighbourhood_id, point_id = _place_ids(data.place_key)
     if data.place_key not in Places.load(session).names and (
         slot is None or data.place_key != slot.place_key
     ):
-        errors["place"] = "Choisissez un lieu dans la liste."
+        errors["place"] = _("Choisissez un lieu dans la liste.")
     theme = session.get(Theme, data.theme_id)
     if theme is None:
-        errors["theme"] = "Choisissez un thème dans la liste."
+        errors["theme"] = _("Choisissez un thème dans la liste.")
     service = session.get(Service, data.service_id) if data.service_id is not None else None
     if data.service_id is not None and service is None:
-        errors["service"] = "Choisissez un service dans la liste."
+        errors["service"] = _("Choisissez un service dans la liste.")
     if not errors:
         taken = session.scalar(
             select(Slot).where(
@@ -591,11 +621,21 @@ def _check_slot(
             )
         )
         if taken is not None:
-            errors["date"] = (
-                f"Le bus est déjà prévu le {day_label(data.date)} "
-                f"{planning.HALF_DAY_LABELS[data.half_day]} ({taken.place_name}). "
-                "Choisissez une autre demi-journée, ou modifiez ce créneau-là."
-            )
+            day, place = local_day_label(data.date), taken.place_name
+            if data.half_day == "morning":
+                errors["date"] = _(
+                    "Le bus est déjà prévu le %(day)s matin (%(place)s). Choisissez une autre "
+                    "demi-journée, ou modifiez ce créneau-là.",
+                    day=day,
+                    place=place,
+                )
+            else:
+                errors["date"] = _(
+                    "Le bus est déjà prévu le %(day)s après-midi (%(place)s). Choisissez une "
+                    "autre demi-journée, ou modifiez ce créneau-là.",
+                    day=day,
+                    place=place,
+                )
     if errors:
         raise ProgrammeError(errors)
     assert theme is not None
@@ -609,7 +649,12 @@ def _commit_slot(session: Session, programme: Programme, data: SlotInput) -> Non
         # Two coordinators booking the same half-day at once: the unique index decides.
         session.rollback()
         raise ProgrammeError(
-            {"date": f"Le bus est déjà prévu le {day_label(data.date)} à cette demi-journée."}
+            {
+                "date": _(
+                    "Le bus est déjà prévu le %(day)s à cette demi-journée.",
+                    day=local_day_label(data.date),
+                )
+            }
         ) from None
 
 
@@ -624,7 +669,7 @@ def add_slot(session: Session, programme: Programme, data: SlotInput) -> Slot:
         collection_point_id=resolved.point_id,
         theme=resolved.theme,
         service=resolved.service,
-        explanation="Créneau ajouté par la coordination.",
+        explanation=EXPLANATION_ADDED,
         score=None,
         note=data.note.strip(),
         cancelled=data.cancelled,
@@ -659,7 +704,7 @@ def update_slot(session: Session, slot: Slot, data: SlotInput) -> Slot:
     slot.cancelled = data.cancelled
     if moved:
         # The planner's reason no longer holds once the coordinator moved the slot.
-        slot.explanation = "Créneau modifié par la coordination."
+        slot.explanation = EXPLANATION_MOVED
         slot.score = None
     if changed and programme.is_published:
         slot.sequence += 1
@@ -676,7 +721,7 @@ def delete_slot(session: Session, slot: Slot) -> None:
 def publish(session: Session, programme: Programme) -> None:
     """Publish a month for residents (it needs at least one slot); commit."""
     if not programme.slots:
-        raise ProgrammeError("Ajoutez au moins un créneau avant de publier ce mois.")
+        raise ProgrammeError(_("Ajoutez au moins un créneau avant de publier ce mois."))
     programme.status = ProgrammeStatus.PUBLISHED
     programme.published_at = utcnow()
     session.commit()
@@ -692,7 +737,7 @@ def unpublish(session: Session, programme: Programme) -> None:
 def delete_programme(session: Session, programme: Programme) -> None:
     """Delete a draft month and its slots; commit."""
     if programme.is_published:
-        raise ProgrammeError("Dépubliez ce mois avant de le supprimer.")
+        raise ProgrammeError(_("Dépubliez ce mois avant de le supprimer."))
     session.delete(programme)
     session.commit()
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -201,7 +202,7 @@ def mark_honeypot(session: Session, response: Response) -> None:
 
 def _require_draft(response: Response) -> None:
     if response.status is not ResponseStatus.DRAFT:
-        raise DraftError("Ces réponses sont déjà envoyées : elles ne peuvent plus changer.")
+        raise DraftError(_("Ces réponses sont déjà envoyées : elles ne peuvent plus changer."))
 
 
 def _save(
@@ -229,7 +230,7 @@ def view(
 ) -> E.PageView:
     """The page ready to render (raises DraftError for a page that is not shown)."""
     if not page_exists(response, key):
-        raise DraftError("Cette page n'existe pas dans ce questionnaire.")
+        raise DraftError(_("Cette page n'existe pas dans ce questionnaire."))
     return E.view_page(definition_of(response), answers_of(response), key, language, errors, raw)
 
 
@@ -415,7 +416,7 @@ def go_to(session: Session, response: Response, key: str) -> None:
     """Remember the page the respondent chose to revisit (from the check page)."""
     _require_draft(response)
     if key != CHECK_PAGE and not page_exists(response, key):
-        raise DraftError("Cette page n'existe pas dans ce questionnaire.")
+        raise DraftError(_("Cette page n'existe pas dans ce questionnaire."))
     state = dict(response.draft_state or {})
     state["page"] = key
     response.draft_state = state
@@ -495,7 +496,7 @@ def submit(
     the response stored the first time.
     """
     if not valid_idempotency_key(idempotency_key):
-        raise DraftError("Le formulaire n'est pas valide. Rechargez la page.")
+        raise DraftError(_("Le formulaire n'est pas valide. Rechargez la page."))
     already = find_submitted(session, idempotency_key)
     if already is not None:
         return already

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
@@ -38,7 +39,7 @@ class FilterForm(FlaskForm):
             SelectChoice(code, title) for code, title in places.forms
         ]
         self.point.choices = [SelectChoice("", every)] + [
-            SelectChoice(p.code, p.name + (" (archivé)" if p.archived else ""))
+            SelectChoice(p.code, _("%(name)s (archivé)", name=p.name) if p.archived else p.name)
             for p in places.points
         ]
         self.neighbourhood.choices = [SelectChoice("", every)] + [

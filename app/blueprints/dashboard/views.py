@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, render_template, request
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from app.blueprints.dashboard import bp
@@ -36,7 +37,8 @@ def _helpers() -> dict[str, object]:
 
 def _localtime(moment: datetime) -> str:
     local = moment.astimezone(ZoneInfo("Europe/Paris"))
-    return local.strftime("%d/%m/%Y à %H:%M")
+    # A CLDR date pattern, translated so English reads "… at …" (text in quotes is literal).
+    return format_datetime(local, _("dd/MM/yyyy 'à' HH:mm"), rebase=False)
 
 
 def _filter_summary(form: FilterForm) -> list[tuple[str, str]]:

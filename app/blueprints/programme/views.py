@@ -6,7 +6,6 @@ from datetime import date
 
 import segno
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -44,20 +43,14 @@ def who_to_ask_entries(themes: object, limit: int = 4) -> list[object]:
     return list(svc.directory_for_needs(codes, limit))
 
 
-def _in_french() -> bool:
-    return str(get_locale() or "fr").startswith("fr")
-
-
 def day_label(day: date) -> str:
     """A day as residents read it: "mardi 1er décembre" (French) or "Tuesday 1 December"."""
-    return svc.day_label(day) if _in_french() else format_date(day, "EEEE d MMMM")
+    return svc.local_day_label(day)
 
 
 def month_label(year: int, month: int) -> str:
     """A month and year: "décembre 2026" (French) or "December 2026"."""
-    if _in_french():
-        return svc.month_label(year, month)
-    return format_date(date(year, month, 1), "LLLL y")
+    return svc.local_month_label(year, month)
 
 
 @bp.app_template_filter("first_upper")
