@@ -541,26 +541,6 @@ def pass_awards(session: Session, pass_: Pass) -> list[Any]:
     return list(badges_service.awards_for_pass(session, pass_))
 
 
-def badges_partial_available() -> bool:
-    """Whether the Pass page can include the badges area's list with download buttons."""
-    return _template_exists("badges/_pass_badges.html")
-
-
-def who_to_ask_available() -> bool:
-    """Whether the programme area's "à qui s'adresser" partial can be included."""
-    return _template_exists("programme/_who_to_ask.html")
-
-
-def _template_exists(name: str) -> bool:
-    from jinja2 import TemplateNotFound
-
-    try:
-        current_app.jinja_env.get_template(name)
-    except TemplateNotFound:
-        return False
-    return True
-
-
 @dataclass(frozen=True)
 class LearningSlot:
     """A programme session (slot) where a theme is taught, for the results page."""

@@ -316,7 +316,6 @@ def results(code: str):  # type: ignore[no-untyped-def]
         standing=standing,
         framework=service.framework(),
         places=places,
-        who_to_ask=service.who_to_ask_available(),
         themes=themes,
     )
 
@@ -361,7 +360,6 @@ def pass_page(code: str):  # type: ignore[no-untyped-def]
         standing=standing,
         history=service.history_rows(db.session, pass_),
         framework=service.framework(),
-        badges_partial=service.badges_partial_available(),
         awards=_top_awards(awards),
         award_counts=_award_counts(awards),
         start_form=start_form,
@@ -394,7 +392,6 @@ def domain_badges(code: str, domain: str):  # type: ignore[no-untyped-def]
     fw = service.framework()
     if domain not in fw.domain_codes:
         fail(404, _("Ce domaine n'existe pas."))
-    standing = service.standing_for(pass_)
     awards = [a for a in service.pass_awards(db.session, pass_) if a.domain == domain]
     return render_template(
         "passport/domain_badges.html",
@@ -402,9 +399,7 @@ def domain_badges(code: str, domain: str):  # type: ignore[no-untyped-def]
         code=_code(pass_),
         domain=fw.domain(domain),
         framework=fw,
-        earned=[b for b in standing.badges if b.domain == domain],
         awards=awards,
-        badges_partial=service.badges_partial_available(),
     )
 
 
