@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from surveys import labels, model
 from surveys.errors import SurveyError
 from surveys.labels import (
     AGE_BAND_LABELS,
@@ -56,17 +57,7 @@ MULTIPLE_QUESTIONS: frozenset[str] = frozenset(
 )
 
 ANSWER_COLUMNS = ("response_id", "question", "repeat_index", "value")
-RESPONSE_COLUMNS = (
-    "response_id",
-    "form_id",
-    "form_version",
-    "collection_point",
-    "neighbourhood",
-    "channel",
-    "language",
-    "submitted_at",
-    "is_demo",
-)
+RESPONSE_COLUMNS = model.RESPONSE_COLUMNS
 PASS_COLUMNS = (
     "assessment_id",
     "pass_id",
@@ -656,20 +647,7 @@ def pass_levels(
     return out
 
 
-FRENCH_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+FRENCH_MONTHS = labels.MONTH_LABELS
 
 
 def answers_over_time(

@@ -16,22 +16,13 @@ from surveys.engine import AnswerRow
 from surveys.model import (
     DEFAULT_LANGUAGE_KEY,
     MULTI_TYPES,
+    RESPONSE_COLUMNS,
     FormDefinition,
     Question,
     pick_label,
 )
 
-DEFAULT_META = (
-    "response_id",
-    "form_id",
-    "form_version",
-    "collection_point",
-    "neighbourhood",
-    "channel",
-    "language",
-    "submitted_at",
-    "is_demo",
-)
+DEFAULT_META = RESPONSE_COLUMNS
 
 
 @dataclass(slots=True)

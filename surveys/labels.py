@@ -196,6 +196,21 @@ FREQUENCY_LABELS: dict[str, str] = {
     "occasionally": "De temps en temps",
 }
 
+MONTH_LABELS: tuple[str, ...] = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
 DAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 DAY_LABELS: dict[str, str] = {
     "monday": "Lundi",

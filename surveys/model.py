@@ -44,6 +44,20 @@ QUESTION_TYPES = frozenset(
 )
 CONTAINER_TYPES = frozenset({"group", "repeat"})
 
+#: Columns of the response-level table that goes with the long answer table (exports and
+#: analytics read the same shape; see surveys/README.md).
+RESPONSE_COLUMNS: tuple[str, ...] = (
+    "response_id",
+    "form_id",
+    "form_version",
+    "collection_point",
+    "neighbourhood",
+    "channel",
+    "language",
+    "submitted_at",
+    "is_demo",
+)
+
 _LANG_CODE = re.compile(r"\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)?)\)\s*$")
 
 

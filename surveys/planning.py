@@ -100,20 +100,7 @@ WEEKDAY_LABELS: Final[Mapping[str, str]] = {
 }
 HALF_DAYS: Final[tuple[str, ...]] = ("morning", "afternoon")
 HALF_DAY_LABELS: Final[Mapping[str, str]] = {"morning": "matin", "afternoon": "après-midi"}
-MONTH_LABELS: Final[tuple[str, ...]] = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+MONTH_LABELS: Final[tuple[str, ...]] = labels.MONTH_LABELS
 
 WORKING_WEEKDAYS: Final[tuple[str, ...]] = WEEKDAYS[:5]
 SEASONS_FILE: Final[Path] = Path(__file__).with_name("seasons.yaml")
