@@ -16,7 +16,10 @@ from app.security import coordinator_required
 from app.services.accounts import AccountError, create_user, set_password, temporary_password
 
 
-def _user_or_404(user_id: int) -> User:
+def _action_target(user_id: int) -> User:
+    """The account an action button acts on, after checking the button's CSRF token."""
+    if not ActionForm().validate_on_submit():
+        fail(400, _("Le formulaire a expiré. Rechargez la page et recommencez."))
     user = db.session.get(User, user_id)
     if user is None:
         fail(404, _("Ce compte n'existe pas."))
@@ -66,10 +69,7 @@ def users():  # type: ignore[no-untyped-def]
 @coordinator_required
 def disable_user(user_id: int):  # type: ignore[no-untyped-def]
     """Disable an account: it can no longer log in; its past work stays attributed."""
-    form = ActionForm()
-    if not form.validate_on_submit():
-        fail(400, _("Le formulaire a expiré. Rechargez la page et recommencez."))
-    user = _user_or_404(user_id)
+    user = _action_target(user_id)
     if user.id == current_user.id:
         fail(400, _("Vous ne pouvez pas désactiver votre propre compte."))
     user.active = False
@@ -82,10 +82,7 @@ def disable_user(user_id: int):  # type: ignore[no-untyped-def]
 @coordinator_required
 def enable_user(user_id: int):  # type: ignore[no-untyped-def]
     """Re-enable a disabled account."""
-    form = ActionForm()
-    if not form.validate_on_submit():
-        fail(400, _("Le formulaire a expiré. Rechargez la page et recommencez."))
-    user = _user_or_404(user_id)
+    user = _action_target(user_id)
     user.active = True
     db.session.commit()
     flash(_("Le compte %(email)s est réactivé.", email=user.email), "success")
@@ -96,10 +93,7 @@ def enable_user(user_id: int):  # type: ignore[no-untyped-def]
 @coordinator_required
 def reset_user(user_id: int):  # type: ignore[no-untyped-def]
     """Give an account a new temporary password, shown once to the coordinator."""
-    form = ActionForm()
-    if not form.validate_on_submit():
-        fail(400, _("Le formulaire a expiré. Rechargez la page et recommencez."))
-    user = _user_or_404(user_id)
+    user = _action_target(user_id)
     password = temporary_password()
     set_password(db.session, user, password)
     flash(
