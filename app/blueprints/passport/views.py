@@ -567,7 +567,11 @@ def aidant_new_pass():  # type: ignore[no-untyped-def]
 @staff_required
 def aidant_pass(code: str):  # type: ignore[no-untyped-def]
     """The person's levels, history and private notes, for aidants and coordinators."""
-    pass_ = _pass_or_404(code)
+    return _render_aidant_pass(_pass_or_404(code), NoteForm())
+
+
+def _render_aidant_pass(pass_: Pass, note_form: NoteForm, status: int = 200):  # type: ignore[no-untyped-def]
+    """The aidant's page of a Pass, with ``note_form`` as given (blank, or with its errors)."""
     in_progress = [
         a for a in pass_.assessments if a.finished_at is None and a.kind is AssessmentKind.AIDANT
     ]
@@ -579,10 +583,10 @@ def aidant_pass(code: str):  # type: ignore[no-untyped-def]
         history=service.history_rows(db.session, pass_),
         notes=service.notes_for(db.session, pass_),
         framework=service.framework(),
-        note_form=NoteForm(),
+        note_form=note_form,
         action_form=ActionForm(),
         in_progress=in_progress,
-    )
+    ), status
 
 
 @bp.route("/equipe/pass/<code>/notes", methods=["POST"])
@@ -595,18 +599,7 @@ def aidant_note(code: str):  # type: ignore[no-untyped-def]
         service.add_note(db.session, pass_, current_user, form.text.data or "")
         flash(_("Note enregistrée."), "success")
         return redirect(url_for("passport.aidant_pass", code=_code(pass_)), code=303)
-    return render_template(
-        "passport/aidant_pass.html",
-        pass_=pass_,
-        code=_code(pass_),
-        standing=service.standing_for(pass_),
-        history=service.history_rows(db.session, pass_),
-        notes=service.notes_for(db.session, pass_),
-        framework=service.framework(),
-        note_form=form,
-        action_form=ActionForm(),
-        in_progress=[],
-    ), 400
+    return _render_aidant_pass(pass_, form, 400)
 
 
 @bp.route("/equipe/pass/<code>/evaluer", methods=["POST"])
