@@ -77,11 +77,11 @@ def _init_extensions(app: Flask) -> None:
     def inject_globals() -> dict[str, Any]:
         from flask_babel import get_locale
 
-        from app.navigation import RESIDENT_CARDS, STAFF_CARDS, available
+        from app.navigation import RESIDENT_CARDS, STAFF_CARDS
 
         return {
-            "home_cards": available(RESIDENT_CARDS),
-            "staff_cards": available(STAFF_CARDS),
+            "home_cards": RESIDENT_CARDS,
+            "staff_cards": STAFF_CARDS,
             "town_name": app.config["TOWN_NAME"],
             "contact_email": app.config["CONTACT_EMAIL"],
             "current_locale": str(get_locale()),

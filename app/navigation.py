@@ -1,15 +1,15 @@
 """Cards on the residents' home page and the staff landing page, and the staff bar's links.
 
-Each area lists its entry points here; a card whose endpoint is not registered is skipped, so
-the home page only offers what the running app can do. Staff cards are also the links of the
-staff bar (base.html), under their short ``nav`` label.
+Each area lists its entry points here (a misspelt endpoint fails loudly when a page builds its
+URL). Staff cards are also the links of the staff bar (base.html), under their short ``nav``
+label.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 
@@ -109,8 +109,3 @@ STAFF_CARDS = [
         nav=_l("Comptes"),
     ),
 ]
-
-
-def available(cards: list[Card]) -> list[Card]:
-    """The cards whose view exists in this app."""
-    return [card for card in cards if card.endpoint in current_app.view_functions]
