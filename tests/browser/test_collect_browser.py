@@ -21,7 +21,6 @@ from tests.conftest import make_user
 
 MAX_PAGE_BYTES = 30 * 1024
 # Filled by the tests, printed at the end: the numbers recorded in benchmarks/README.md.
-WEIGHTS: dict[str, int] = {}
 
 
 @pytest.fixture
@@ -95,7 +94,6 @@ class Flow:
             action()
         page.wait_for_load_state("load")
         total = _bytes(navigation.value) + self.assets(self.js)
-        WEIGHTS[f"{label} (JS {'on' if self.js else 'off'})"] = total
         assert total < MAX_PAGE_BYTES, (label, total)
         if self.js:
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], label
@@ -281,10 +279,3 @@ def test_poster_prints_on_one_a4_page(app: Flask, new_page, axe_source: str) -> 
     assert re.findall(rb"/Count (\d+)", pdf) == [b"1"]
     [box] = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
     assert (round(float(box[0])), round(float(box[1]))) == (595, 842)  # A4 in points
-
-
-def test_zz_report_page_weights() -> None:
-    """Print the measured weights (copied into benchmarks/README.md)."""
-    for label, size in sorted(WEIGHTS.items()):
-        print(f"{label:<40} {size / 1024:6.1f} KB")
-    assert all(size < MAX_PAGE_BYTES for size in WEIGHTS.values())
