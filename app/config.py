@@ -79,6 +79,9 @@ def build_config(instance_path: Path, env: Mapping[str, str] | None = None) -> d
         "COLLECT_STARTS_PER_HOUR": int(env.get("COLLECT_STARTS_PER_HOUR", 120)),
         "TOWN_NAME": env.get("MAIRIEBUS_TOWN_NAME", "Ville de Martigues"),
         "CONTACT_EMAIL": env.get("MAIRIEBUS_CONTACT_EMAIL", "mairiebus@example.org"),
+        # Outgoing email (app/mail.py): smtp://, smtp+starttls:// or smtps:// URL; none sends nothing.
+        "MAIL_URL": env.get("MAIL_URL") or None,
+        "MAIL_FROM": env.get("MAIL_FROM") or None,
     }
     if production:
         check_production(config, env)

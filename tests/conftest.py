@@ -109,6 +109,29 @@ def app_ctx(app: Flask) -> Iterator[Flask]:
         yield app
 
 
+@pytest.fixture(scope="session")
+def _smtp_server() -> Iterator[object]:
+    from tests.support.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server(app: Flask, _smtp_server):  # type: ignore[no-untyped-def]
+    """A real local SMTP server (aiosmtpd); ``MAIL_URL`` points at it for this test.
+
+    ``smtp_server.sink.wait_for(n)`` returns the first ``n`` messages received (parsed).
+    """
+    _smtp_server.sink.clear()
+    previous = app.config.get("MAIL_URL")
+    app.config["MAIL_URL"] = _smtp_server.url
+    yield _smtp_server
+    app.config["MAIL_URL"] = previous
+    _smtp_server.sink.clear()
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
