@@ -10,8 +10,10 @@ and the proof is a ``DataIntegrityProof`` with cryptosuite ``eddsa-rdfc-2022`` w
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -29,7 +31,11 @@ from badges.signing import MULTIKEY_CONTEXT, public_key_multibase, sign_credenti
 __all__ = [
     "OB3_CONTEXT",
     "VC2_CONTEXT",
+    "PublishedKey",
     "controller_document",
+    "issuer_profile",
+    "did_document",
+    "did_web",
     "multikey_document",
     "open_badge_credential",
     "signed_credential",
@@ -39,6 +45,11 @@ __all__ = [
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
+
+
+def issuer_profile(settings: Mapping[str, str], urls: BadgeUrls) -> dict[str, Any]:
+    """OB 3.0 issuer Profile (embedded in credentials and in the status lists)."""
+    return _issuer_profile(settings, urls)
 
 
 def _issuer_profile(settings: Mapping[str, str], urls: BadgeUrls) -> dict[str, Any]:
@@ -60,8 +71,9 @@ def open_badge_credential(
     badge: BadgeClassData,
     issuer_settings: Mapping[str, str],
     urls: BadgeUrls,
+    credential_status: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Unsigned OpenBadgeCredential for one award."""
+    """Unsigned OpenBadgeCredential for one award (``credentialStatus`` when given)."""
     if (badge.domain, badge.level) != (award.domain, award.level):
         raise BadgeDataError("Le badge ne correspond pas à la récompense.")
     achievement: dict[str, Any] = {
@@ -97,6 +109,8 @@ def open_badge_credential(
         if award.expires <= award.issued_on:
             raise BadgeDataError("La date d'expiration doit suivre la date d'émission.")
         credential["validUntil"] = format_datetime(award.expires)
+    if credential_status is not None:
+        credential["credentialStatus"] = dict(credential_status)
     return credential
 
 
@@ -112,34 +126,104 @@ def signed_credential(
     urls: BadgeUrls,
     private_key: Ed25519PrivateKey,
     created: datetime,
+    credential_status: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """OpenBadgeCredential with its eddsa-rdfc-2022 DataIntegrityProof."""
-    credential = open_badge_credential(award, badge, issuer_settings, urls)
+    credential = open_badge_credential(award, badge, issuer_settings, urls, credential_status)
     return sign_credential(credential, private_key, verification_method(urls, private_key), created)
 
 
-def multikey_document(urls: BadgeUrls, public_key_value: str) -> dict[str, Any]:
-    """Multikey document served at ``urls.key(public_key_value)``."""
+@dataclass(frozen=True)
+class PublishedKey:
+    """A public signing key and the period it signed in (None: open-ended / unknown)."""
+
+    value: str
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+def _period(key: PublishedKey) -> dict[str, Any]:
+    """The signing period of a key, as published next to it.
+
+    Not the Controlled Identifiers ``expires``/``revoked`` terms: those tell verifiers to
+    refuse every proof made with the key, while a rotated key must keep verifying what it
+    signed before the rotation.
+    """
+    period: dict[str, Any] = {}
+    if key.valid_from is not None:
+        period["signingFrom"] = format_datetime(key.valid_from)
+    if key.valid_until is not None:
+        period["signingUntil"] = format_datetime(key.valid_until)
+    return period
+
+
+def multikey_document(urls: BadgeUrls, key: PublishedKey | str) -> dict[str, Any]:
+    """Multikey document served at ``urls.key(value)``, with its signing period."""
+    published = key if isinstance(key, PublishedKey) else PublishedKey(key)
     return {
         "@context": MULTIKEY_CONTEXT,
-        "id": urls.key(public_key_value),
+        "id": urls.key(published.value),
         "type": "Multikey",
         "controller": urls.issuer_v3,
-        "publicKeyMultibase": public_key_value,
+        "publicKeyMultibase": published.value,
+        **_period(published),
     }
 
 
 def controller_document(
-    urls: BadgeUrls, issuer_settings: Mapping[str, str], public_key_values: Iterable[str]
+    urls: BadgeUrls,
+    issuer_settings: Mapping[str, str],
+    public_keys: Iterable[PublishedKey | str],
+    did: str | None = None,
 ) -> dict[str, Any]:
-    """Issuer controller document at ``urls.issuer_v3``: profile plus its signing keys."""
-    keys = [multikey_document(urls, value) for value in public_key_values]
+    """Issuer controller document at ``urls.issuer_v3``: profile plus every signing key.
+
+    Retired keys stay in ``assertionMethod``: credentials they signed must still verify.
+    """
+    keys = [multikey_document(urls, value) for value in public_keys]
     profile = _issuer_profile(issuer_settings, urls)
-    return {
+    document: dict[str, Any] = {
         "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
         "id": urls.issuer_v3,
         "name": profile["name"],
         "url": profile["url"],
         "verificationMethod": keys,
         "assertionMethod": [k["id"] for k in keys],
+    }
+    if did:
+        document["alsoKnownAs"] = [did]
+    return document
+
+
+def did_web(base_url: str) -> str:
+    """The ``did:web`` identifier of the site at ``base_url`` (did:web method, section 3.2)."""
+    parts = urlsplit(base_url)
+    host = parts.netloc.replace(":", "%3A")
+    path = [quote(p, safe="") for p in parts.path.split("/") if p]
+    return ":".join(["did:web", host, *path])
+
+
+def did_document(
+    did: str, urls: BadgeUrls, public_keys: Iterable[PublishedKey | str]
+) -> dict[str, Any]:
+    """DID document of ``did``: the same keys as the controller document, as ``did#z6Mk…``."""
+    methods = []
+    for key in public_keys:
+        published = key if isinstance(key, PublishedKey) else PublishedKey(key)
+        methods.append(
+            {
+                "id": f"{did}#{published.value}",
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": published.value,
+                **_period(published),
+            }
+        )
+    ids = [m["id"] for m in methods]
+    return {
+        "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+        "id": did,
+        "alsoKnownAs": [urls.issuer_v3],
+        "verificationMethod": methods,
+        "assertionMethod": ids,
     }

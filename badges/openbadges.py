@@ -49,10 +49,12 @@ __all__ = [
     "badge_class",
     "badge_urls",
     "format_datetime",
+    "hash_identifier",
     "hash_recipient",
     "issuer_profile",
     "normalize_email",
     "recipient_matches",
+    "recipient_matches_id",
     "revocation_list",
     "revoked_assertion",
     "to_json",
@@ -124,6 +126,12 @@ class BadgeUrls:
     def credential(self, assertion_id: str) -> str:
         """OB 3.0 signed credential JSON of one award."""
         return f"{self.base}/badges/credentials/{_uuid(assertion_id)}.json"
+
+    def status_list(self, number: int) -> str:
+        """Bitstring Status List credential (revocation) number ``number``."""
+        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+            raise BadgeDataError("Numéro de liste de statuts invalide.")
+        return f"{self.base}/badges/status/{number}.json"
 
     def key(self, key_id: str) -> str:
         """Public key (Multikey) document; ``key_id`` is its ``z6Mk...`` value."""
@@ -216,6 +224,38 @@ def hash_recipient(email: str | None, salt: str | None = None) -> Recipient:
         return Recipient("id", _sha256_identity(plain, salt), salt, plain)
     plain = normalize_email(email)
     return Recipient("email", _sha256_identity(plain, salt), salt, plain)
+
+
+def hash_identifier(plain: str, salt: str | None = None) -> Recipient:
+    """Hash a given opaque id (a Pass's ``urn:uuid:…``) as an ``id`` recipient."""
+    if not isinstance(plain, str) or not plain.startswith("urn:uuid:"):
+        raise BadgeDataError("Identifiant de destinataire invalide.")
+    salt = salt if salt is not None else secrets.token_hex(16)
+    return Recipient("id", _sha256_identity(plain, salt), salt, plain)
+
+
+def recipient_matches_id(identity: Mapping[str, Any], plain: str) -> bool:
+    """True when ``plain`` (a ``urn:uuid:…``) is the hashed ``id`` recipient of ``identity``."""
+    if not isinstance(plain, str) or not plain:
+        return False
+    if identity.get("type") == "IdentityObject":
+        if identity.get("identityType") != "identifier":
+            return False
+        expected = identity.get("identityHash")
+    elif identity.get("type") == "id":
+        expected = identity.get("identity")
+    else:
+        return False
+    salt = identity.get("salt") or ""
+    if not isinstance(expected, str) or not isinstance(salt, str):
+        return False
+    if identity.get("hashed") is not True:
+        return hmac.compare_digest(expected, plain)
+    algo, _, digest = expected.partition("$")
+    if algo.lower() != "sha256":
+        return False
+    computed = hashlib.sha256((plain + salt).encode("utf-8")).hexdigest()
+    return hmac.compare_digest(computed, digest.lower())
 
 
 def recipient_matches(identity: Mapping[str, Any], email: str) -> bool:

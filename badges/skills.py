@@ -130,6 +130,8 @@ class Level:
     challenge: Challenge
     themes: tuple[str, ...]
     domain: str
+    # Optional: days a badge of this level stays valid (validUntil / expires); None: forever.
+    expires_after_days: int | None = None
 
     @property
     def key_can_do(self) -> CanDo:
@@ -524,7 +526,12 @@ def _parse_level(
     names: Mapping[int, LevelName],
     check_ids: bool = True,
 ) -> Level | None:
-    if not check.mapping(raw, where, {"number", "can_dos", "observation", "challenge"}, {"themes"}):
+    if not check.mapping(
+        raw,
+        where,
+        {"number", "can_dos", "observation", "challenge"},
+        {"themes", "expires_after_days"},
+    ):
         return None
     assert isinstance(raw, Mapping)
     if raw.get("number") != expected:
@@ -558,6 +565,14 @@ def _parse_level(
     )
     if observation is None or challenge is None:
         return None
+    expires = raw.get("expires_after_days")
+    if expires is not None and (
+        not isinstance(expires, int) or isinstance(expires, bool) or not 1 <= expires <= 36_500
+    ):
+        check.problem(
+            f"{where}.expires_after_days", "doit être un nombre de jours entre 1 et 36 500"
+        )
+        expires = None
     level_name = names.get(number)
     return Level(
         number=number,
@@ -568,6 +583,7 @@ def _parse_level(
         challenge=challenge,
         themes=check.codes(raw.get("themes"), f"{where}.themes", THEME_CODES, "thème"),
         domain=domain,
+        expires_after_days=expires,
     )
 
 

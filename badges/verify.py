@@ -26,10 +26,10 @@ from badges.baking import (
     image_fingerprint,
     unbake,
 )
-from badges.openbadges import BadgeUrls, recipient_matches
+from badges.openbadges import BadgeUrls, recipient_matches, recipient_matches_id
 from badges.signing import verify_proof
 
-__all__ = ["IssuedRecord", "Verdict", "verify_badge"]
+__all__ = ["IssuedRecord", "PassClaim", "Verdict", "field_labels", "verify_badge"]
 
 Format = Literal["ob2", "ob3", ""]
 
@@ -71,12 +71,64 @@ HEADLINES = {
     "foreign": "Ce badge n'a pas été délivré par ce site : nous ne pouvons pas le vérifier ici.",
     "unknown": "Ce badge est inconnu : il n'a pas été délivré par ce site.",
     "tampered": "Ce badge a été modifié : il n'est pas valide.",
-    "image": "L'image de ce badge a été remplacée : il n'est pas valide.",
+    "image": "Ce badge ne correspond pas à cette image : il n'est pas valide.",
+    "svg": "Les badges SVG ne sont pas encore pris en charge.",
+    "unknown_key": (
+        "Ce badge ne peut pas être vérifié : ce site ne connaît plus la clé qui l'a signé."
+    ),
+    "key_period": "Ce badge a été signé avec une clé qui n'était pas en service à cette date.",
     "revoked": "Ce badge a été retiré : il n'est plus valide.",
     "expired": "Ce badge a expiré.",
     "not_yet": "Ce badge n'est pas encore valable.",
     "recipient": "Ce badge est authentique mais n'appartient pas à cette adresse e-mail.",
+    "pass": "Ce badge est authentique mais n'appartient pas à ce Pass.",
 }
+
+# What each part of a badge is, for people (never show them a JSON path).
+_FIELD_LABELS: tuple[tuple[str, str], ...] = (
+    ("recipient", "le destinataire"),
+    ("credentialSubject.identifier", "le destinataire"),
+    ("credentialSubject.achievement", "le badge obtenu"),
+    ("credentialSubject", "le badge obtenu"),
+    ("badge", "le badge obtenu"),
+    ("issuedOn", "la date de délivrance"),
+    ("validFrom", "la date de délivrance"),
+    ("expires", "la date de fin de validité"),
+    ("validUntil", "la date de fin de validité"),
+    ("evidence", "la façon dont le badge a été obtenu"),
+    ("narrative", "la façon dont le badge a été obtenu"),
+    ("issuer", "l'émetteur"),
+    ("proof", "la signature électronique"),
+    ("credentialStatus", "le moyen de savoir si le badge a été retiré"),
+    ("verification", "le moyen de vérifier le badge"),
+    ("name", "le nom du badge"),
+    ("id", "l'adresse du badge"),
+    ("@context", "le format du badge"),
+    ("type", "le format du badge"),
+)
+
+
+def field_labels(paths: list[str]) -> list[str]:
+    """Plain French names of the changed parts, in order and without repeats."""
+    labels: list[str] = []
+    for path in paths:
+        label = "d'autres informations"
+        for prefix, text in _FIELD_LABELS:
+            if path == prefix or path.startswith((prefix + ".", prefix + "[")):
+                label = text
+                break
+        if label not in labels:
+            labels.append(label)
+    return labels
+
+
+@dataclass(frozen=True)
+class PassClaim:
+    """A Pass typed by the holder: its code as shown, and who its badges may name."""
+
+    label: str
+    recipient_ids: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
 
 
 def _fail(key: str, details: list[str], **kwargs: Any) -> Verdict:
@@ -144,6 +196,16 @@ def _assertion_id_from(url: Any, urls: BadgeUrls, kind: Format) -> str | None:
     return canonical if canonical == candidate else None
 
 
+class _SvgError(ValueError):
+    """An SVG badge (not supported yet)."""
+
+
+def _looks_like_svg(head: bytes) -> bool:
+    """An SVG file: XML whose first element is ``<svg``."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return text.startswith(b"<svg") or (text.startswith(b"<?xml") and b"<svg" in text)
+
+
 def _load_payloads(data: bytes | str | Mapping[str, Any]) -> tuple[dict[str, Any], bytes | None]:
     """Return ``({keyword: payload}, png_bytes_or_None)``; raises BakingError/ValueError."""
     if isinstance(data, Mapping):
@@ -151,6 +213,8 @@ def _load_payloads(data: bytes | str | Mapping[str, Any]) -> tuple[dict[str, Any
     if isinstance(data, bytes | bytearray) and bytes(data[:8]) == PNG_SIGNATURE:
         png = bytes(data)
         return dict(unbake(png)), png
+    if isinstance(data, bytes | bytearray) and _looks_like_svg(bytes(data[:2048])):
+        raise _SvgError
     if isinstance(data, bytes | bytearray):
         if len(data) > MAX_PAYLOAD_BYTES:
             raise ValueError("too big")
@@ -170,17 +234,23 @@ def verify_badge(
     public_keys: Mapping[str, str] | None = None,
     email: str | None = None,
     now: datetime | None = None,
+    key_periods: Mapping[str, tuple[datetime | None, datetime | None]] | None = None,
+    claim: PassClaim | None = None,
 ) -> Verdict:
     """Verify PNG bytes or JSON (text or dict) of a 2.0 Assertion / 3.0 credential.
 
     ``lookup`` maps an assertion UUID to what the app issued; ``public_keys`` maps a
-    verificationMethod URL to its ``z6Mk...`` value (the app's own keys only).
+    verificationMethod URL to its ``z6Mk...`` value (the app's own keys only, current and
+    retired) and ``key_periods`` to the period each key signed in. ``claim``: the Pass the
+    holder typed, to say whether the badge is theirs.
     """
     now = now or datetime.now(UTC)
     try:
         payloads, png = _load_payloads(data)
     except NoBadgeError:
         return _fail("no_badge", ["Aucune donnée de badge n'a été trouvée dans l'image."])
+    except _SvgError:
+        return _fail("svg", ["Envoyez l'image PNG du badge, ou son fichier JSON."])
     except BakingError as exc:
         return _fail("unreadable", [exc.message])
     except (ValueError, TypeError):
@@ -190,7 +260,16 @@ def verify_badge(
     for keyword, payload in payloads.items():
         verdicts.append(
             _verify_one(
-                keyword, payload, png, lookup, urls, issuer_name, public_keys or {}, email, now
+                keyword,
+                payload,
+                png,
+                lookup,
+                urls,
+                issuer_name,
+                _Trust(public_keys or {}, key_periods or {}),
+                email,
+                now,
+                claim,
             )
         )
     # Several badges baked in one image (2.0 and 3.0): all must hold; report the worst.
@@ -205,11 +284,33 @@ def _verify_one(
     lookup: Callable[[str], IssuedRecord | None],
     urls: BadgeUrls,
     issuer_name: str,
-    public_keys: Mapping[str, str],
+    trust: _Trust,
     email: str | None,
     now: datetime,
+    claim: PassClaim | None = None,
 ) -> Verdict:
     """Verify one baked or given payload."""
+    if keyword == KEYWORD_OB2 and isinstance(payload, str) and _is_url(payload):
+        # Hosted verification: the chunk holds the Assertion's URL, not the Assertion.
+        # Only this site's URLs are "fetched", from what it issued; never the network.
+        assertion_id = _assertion_id_from(payload.strip(), urls, "ob2")
+        if assertion_id is None:
+            return _fail(
+                "foreign",
+                [
+                    "C'est un badge d'un autre site : nous ne pouvons vérifier que les "
+                    "badges délivrés ici.",
+                    f"Émetteur attendu : {issuer_name}.",
+                ],
+                format="ob2",
+            )
+        try:
+            found = lookup(assertion_id)
+        except (ValueError, LookupError):
+            found = None
+        if found is None:
+            return _fail("unknown", [], format="ob2", assertion_id=assertion_id)
+        payload = found.assertion
     try:
         document = json.loads(payload) if isinstance(payload, str) else payload
     except (ValueError, RecursionError):
@@ -232,7 +333,15 @@ def _verify_one(
 
     assertion_id = _assertion_id_from(document.get("id"), urls, kind)
     if assertion_id is None:
-        return _fail("foreign", [f"Émetteur attendu : {issuer_name}."], format=kind)
+        return _fail(
+            "foreign",
+            [
+                "C'est un badge d'un autre site : nous ne pouvons vérifier que les badges "
+                "délivrés ici.",
+                f"Émetteur attendu : {issuer_name}.",
+            ],
+            format=kind,
+        )
     try:
         record = lookup(assertion_id)
     except (ValueError, LookupError):
@@ -262,23 +371,37 @@ def _verify_one(
         changed = ["(document)"]
     checks["untampered"] = not changed
     if changed:
-        details.append("Champs modifiés : " + ", ".join(changed) + ".")
+        details.append("Ce qui a été changé : " + ", ".join(field_labels(changed)) + ".")
         return _fail("tampered", details, tampered_fields=changed, **common)
     details.append("Le contenu est identique au badge délivré.")
 
     if kind == "ob3":
         proof = document.get("proof")
         method = proof.get("verificationMethod") if isinstance(proof, dict) else None
-        key = public_keys.get(method) if isinstance(method, str) else None
+        key = trust.keys.get(method) if isinstance(method, str) else None
         if key is None:
-            checks["signature"] = False
-            details.append("La clé de signature n'est pas une clé de ce site.")
-            return _fail("tampered", details, **common)
+            # The content is what we issued, so the key is one we used and lost (a key file
+            # replaced without "badges rotate-key"): not an edited badge.
+            checks["signature"] = None
+            details.append(
+                "La clé de signature de ce badge n'est plus publiée par ce site. "
+                "Contactez l'émetteur."
+            )
+            return _fail("unknown_key", details, **common)
         result = verify_proof(document, key)
         checks["signature"] = result.ok
         if not result.ok:
             details.append(result.reason)
             return _fail("tampered", details, **common)
+        start_key, end_key = trust.periods.get(str(method), (None, None))
+        created = _parse_datetime(proof.get("created")) if isinstance(proof, dict) else None
+        if created is not None and (
+            (start_key is not None and created < start_key)
+            or (end_key is not None and created > end_key)
+        ):
+            checks["signature"] = False
+            details.append("La date de la signature ne correspond pas à la période de sa clé.")
+            return _fail("key_period", details, **common)
         details.append("La signature électronique est valide.")
 
     if png is not None and record.image_fingerprint:
@@ -326,4 +449,43 @@ def _verify_one(
             return _fail("recipient", details, **common)
         details.append("L'adresse e-mail saisie correspond au titulaire du badge.")
 
+    if claim is not None:
+        identities = _identities(document, kind)
+        mine = any(
+            isinstance(i, dict)
+            and (
+                any(recipient_matches_id(i, plain) for plain in claim.recipient_ids)
+                or any(recipient_matches(i, mail) for mail in claim.emails)
+            )
+            for i in identities
+        )
+        checks["recipient"] = mine
+        if not mine:
+            details.append(f"Le Pass {claim.label} n'est pas le titulaire de ce badge.")
+            return _fail("pass", details, **common)
+        details.append(f"Ce badge appartient au Pass {claim.label}.")
+
     return Verdict(True, HEADLINES["valid"], details, **common)
+
+
+def _identities(document: Mapping[str, Any], kind: Format) -> list[Any]:
+    """The recipient IdentityObject(s) of a 2.0 Assertion or 3.0 credential."""
+    if kind == "ob2":
+        return [document.get("recipient")]
+    subject = document.get("credentialSubject")
+    found = subject.get("identifier") if isinstance(subject, dict) else None
+    return found if isinstance(found, list) else [found]
+
+
+def _is_url(text: str) -> bool:
+    """A chunk holding a URL (hosted verification) instead of a JSON document."""
+    value = text.strip()
+    return value.startswith(("https://", "http://")) and len(value) < 2048 and " " not in value
+
+
+@dataclass(frozen=True)
+class _Trust:
+    """The app's own keys: verificationMethod URL → z6Mk…, and each key's signing period."""
+
+    keys: Mapping[str, str]
+    periods: Mapping[str, tuple[datetime | None, datetime | None]]

@@ -75,6 +75,9 @@ class Award(Base):
     revocation_reason: Mapped[str | None] = mapped_column(String(300))
     erased_at: Mapped[datetime | None]
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # Position in the W3C Bitstring Status Lists (list = index // LIST_SIZE); None for
+    # credentials issued before the lists existed (they carry no credentialStatus).
+    status_index: Mapped[int | None] = mapped_column(unique=True)
     created_at: Mapped[created_at]
 
     pass_: Mapped[Pass | None] = relationship()

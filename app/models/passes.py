@@ -34,6 +34,9 @@ class Pass(Base):
     created_at: Mapped[created_at]
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # Badges issued without an email name this random "urn:uuid:…" (hashed) as recipient,
+    # so the holder can later prove with their Pass code that a badge is theirs.
+    badge_recipient: Mapped[str | None] = mapped_column(String(45))
 
     # No delete cascade: the database sets pass_id NULL and the anonymous results stay.
     assessments: Mapped[list[Assessment]] = relationship(

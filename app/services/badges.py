@@ -21,11 +21,13 @@ a lost key can no longer be verified.
 from __future__ import annotations
 
 import io
+import json
 import os
+import secrets
 import uuid as uuid_module
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
@@ -48,12 +50,13 @@ from app.models.badges import (
     scrub_credential,
 )
 from app.models.passes import Assessment, LevelStatus, Pass
-from badges import baking, credentials, openbadges, render, signing
+from badges import baking, credentials, openbadges, render, signing, status_list
 from badges.openbadges import Alignment, AwardData, BadgeClassData, BadgeUrls
 from badges.skills import Framework, load_framework
-from badges.verify import HEADLINES, IssuedRecord, Verdict, verify_badge
+from badges.verify import HEADLINES, IssuedRecord, PassClaim, Verdict, verify_badge
 
 KEY_FILE = "badge_signing_key.pem"
+KEY_HISTORY_FILE = "badge_keys.json"
 MAX_REASON = 300
 
 
@@ -88,41 +91,164 @@ def issuer_settings() -> dict[str, str]:
     }
 
 
+def key_dir() -> Path:
+    """Folder of the signing key and the key history: ``BADGE_KEY_DIR`` or the instance folder."""
+    return Path(current_app.config.get("BADGE_KEY_DIR") or current_app.instance_path)
+
+
 def key_path() -> Path:
-    """Where the signing key lives: the instance folder."""
-    return Path(current_app.instance_path) / KEY_FILE
+    """Where the current signing key lives."""
+    return key_dir() / KEY_FILE
 
 
-def signing_key() -> Ed25519PrivateKey:
-    """The app's Ed25519 key, created on first use with owner-only permissions."""
-    cached = current_app.extensions.get("mairiebus_badge_key")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    path = key_path()
-    if not path.exists():
-        pem = signing.private_key_to_pem(signing.generate_private_key())
+def key_history_path() -> Path:
+    """JSON list of every public key the app has signed with, and when (see rotate_key)."""
+    return key_dir() / KEY_HISTORY_FILE
+
+
+def _write_private(path: Path, data: bytes, *, exclusive: bool) -> bool:
+    """Write an owner-only (0600) file; with ``exclusive``, False if it already exists."""
+    if exclusive:
         try:
             # O_EXCL: two workers starting together agree on one key.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pem)
+            return False
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        return True
+    # Replace atomically: a reader sees the old file or the new one, never half of one.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return True
+
+
+def signing_key() -> Ed25519PrivateKey:
+    """The app's current Ed25519 key, created on first use with owner-only permissions.
+
+    Cached per file version, so a ``badges rotate-key`` run is picked up by running workers
+    at their next signature.
+    """
+    path = key_path()
+    if not path.exists():
+        _write_private(
+            path, signing.private_key_to_pem(signing.generate_private_key()), exclusive=True
+        )
+    stat = path.stat()
+    stamp = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    cached = current_app.extensions.get("mairiebus_badge_key")
+    if cached is not None and cached[0] == stamp:
+        return cached[1]  # type: ignore[no-any-return]
     key = signing.load_private_key(path.read_bytes())
-    current_app.extensions["mairiebus_badge_key"] = key
+    current_app.extensions["mairiebus_badge_key"] = (stamp, key)
     return key
 
 
 def public_key_value() -> str:
-    """The ``z6Mk…`` Multikey value of the signing key."""
+    """The ``z6Mk…`` Multikey value of the current signing key."""
     return signing.public_key_multibase(signing_key())
 
 
+def _read_history() -> list[credentials.PublishedKey]:
+    path = key_history_path()
+    if not path.exists():
+        return []
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return [
+            credentials.PublishedKey(
+                value=str(row["publicKeyMultibase"]),
+                valid_from=_parse_moment(row.get("validFrom")),
+                valid_until=_parse_moment(row.get("validUntil")),
+            )
+            for row in rows
+        ]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadgeError(_("L'historique des clés de signature est illisible.")) from exc
+
+
+def _parse_moment(value: Any) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _write_history(keys: Sequence[credentials.PublishedKey]) -> None:
+    rows = [
+        {
+            "publicKeyMultibase": k.value,
+            "validFrom": openbadges.format_datetime(k.valid_from) if k.valid_from else None,
+            "validUntil": openbadges.format_datetime(k.valid_until) if k.valid_until else None,
+        }
+        for k in keys
+    ]
+    _write_private(
+        key_history_path(), (json.dumps(rows, indent=2) + "\n").encode("utf-8"), exclusive=False
+    )
+
+
+def published_keys() -> list[credentials.PublishedKey]:
+    """Every key the app has signed with, oldest first; the current one last, open-ended."""
+    current = public_key_value()
+    keys = [k for k in _read_history() if k.value != current]
+    found = [k for k in _read_history() if k.value == current]
+    keys.append(found[0] if found else credentials.PublishedKey(current))
+    return keys
+
+
 def public_keys() -> dict[str, str]:
-    """verificationMethod URL → ``z6Mk…`` for the app's own keys (what the verifier trusts)."""
-    value = public_key_value()
-    return {urls().key(value): value}
+    """verificationMethod URL → ``z6Mk…`` for every key the app has signed with."""
+    the_urls = urls()
+    return {the_urls.key(k.value): k.value for k in published_keys()}
+
+
+def key_periods() -> dict[str, tuple[datetime | None, datetime | None]]:
+    """verificationMethod URL → (signing from, signing until) of each published key."""
+    the_urls = urls()
+    return {the_urls.key(k.value): (k.valid_from, k.valid_until) for k in published_keys()}
+
+
+def rotate_key(now: datetime | None = None) -> tuple[str, str]:
+    """Sign with a new key from now on; the old public key stays published with its period.
+
+    Returns ``(old z6Mk…, new z6Mk…)``. The old private key is not kept: rotating is how a
+    leaked or aged key is retired. The history is written before the key file, so a crash
+    in between leaves at most an unused key listed, never a signing key unpublished.
+    """
+    moment = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    old = public_key_value()
+    history = [k for k in published_keys() if k.value != old]
+    previous = next((k for k in published_keys() if k.value == old), None)
+    new_key = signing.generate_private_key()
+    new_value = signing.public_key_multibase(new_key)
+    history.append(credentials.PublishedKey(old, previous.valid_from if previous else None, moment))
+    history.append(credentials.PublishedKey(new_value, moment, None))
+    _write_history(history)
+    _write_private(key_path(), signing.private_key_to_pem(new_key), exclusive=False)
+    current_app.extensions.pop("mairiebus_badge_key", None)
+    _status_list_cache().clear()
+    return old, new_value
+
+
+def did() -> str:
+    """The issuer's ``did:web`` identifier (from ``MAIRIEBUS_BASE_URL``)."""
+    return credentials.did_web(urls().base)
+
+
+def did_document() -> dict[str, Any]:
+    """DID document served at ``/.well-known/did.json``."""
+    return credentials.did_document(did(), urls(), published_keys())
+
+
+def controller_document() -> dict[str, Any]:
+    """OB 3.0 issuer controller document listing every published key."""
+    return credentials.controller_document(urls(), issuer_settings(), published_keys(), did=did())
 
 
 # ---------------------------------------------------------------------------------------
@@ -302,14 +428,61 @@ def issue_award(
         return by_status[wanted]
 
     moment = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
-    assertion_id = str(uuid_module.uuid4())
-    the_urls = urls()
-    settings = issuer_settings()
-    # The email is on the Pass only with the person's consent; otherwise a random urn.
-    recipient = openbadges.hash_recipient(pass_.email if pass_.email else None)
     organisation = None
     if wanted is LevelStatus.VALIDATED and aidant is not None:
         organisation = (getattr(aidant, "organisation", "") or "").strip() or None
+    award = _create_award(
+        session,
+        pass_,
+        data,
+        wanted,
+        organisation,
+        moment,
+        is_demo=pass_.is_demo if is_demo is None else is_demo,
+        actor_id=getattr(aidant, "id", None),
+        actor_label=getattr(aidant, "email", "") or "system",
+    )
+    if wanted is LevelStatus.VALIDATED and LevelStatus.SELF_DECLARED in by_status:
+        by_status[LevelStatus.SELF_DECLARED].superseded_by_id = award.id
+    if commit:
+        session.commit()
+    return award
+
+
+def _recipient(session: Session, pass_: Pass) -> openbadges.Recipient:
+    """The Pass's email (given with consent), else the Pass's own random recipient id."""
+    if pass_.email:
+        return openbadges.hash_recipient(pass_.email)
+    if not pass_.badge_recipient:
+        pass_.badge_recipient = uuid_module.uuid4().urn
+        session.flush()
+    return openbadges.hash_identifier(pass_.badge_recipient)
+
+
+def _expiry(domain: str, level: int, issued: datetime) -> datetime | None:
+    """Expiry of a new badge from its level's optional ``expires_after_days`` (framework)."""
+    days = _framework().domain(domain).level(level).expires_after_days
+    return issued + timedelta(days=days) if days else None
+
+
+def _create_award(
+    session: Session,
+    pass_: Pass,
+    data: BadgeClassData,
+    wanted: LevelStatus,
+    organisation: str | None,
+    moment: datetime,
+    *,
+    is_demo: bool,
+    actor_id: int | None,
+    actor_label: str,
+) -> Award:
+    """Build, sign and store one award and its "issued" log entry (no commit)."""
+    assertion_id = str(uuid_module.uuid4())
+    the_urls = urls()
+    settings = issuer_settings()
+    recipient = _recipient(session, pass_)
+    expires = _expiry(data.domain, data.level, moment)
     award_data = AwardData(
         assertion_id=assertion_id,
         domain=data.domain,
@@ -318,10 +491,18 @@ def issue_award(
         issued_on=moment,
         status=wanted.value,
         aidant_organisation=organisation,
+        expires=expires,
     )
     assertion = openbadges.assertion(award_data, the_urls)
+    status_index = _allocate_status_index(session)
     credential = credentials.signed_credential(
-        award_data, data, settings, the_urls, signing_key(), moment
+        award_data,
+        data,
+        settings,
+        the_urls,
+        signing_key(),
+        moment,
+        credential_status=_status_entry(status_index),
     )
     image = render_award_image(data.domain, data.level, the_urls.verify_page(assertion_id))
     award = Award(
@@ -332,6 +513,7 @@ def issue_award(
         status=wanted,
         aidant_organisation=organisation,
         issued_at=moment,
+        expires_at=expires,
         recipient_type=recipient.type,
         recipient_identity=recipient.identity,
         recipient_salt=recipient.salt,
@@ -339,24 +521,57 @@ def issue_award(
         credential_json=credential,
         image_png=image,
         image_fingerprint=baking.image_fingerprint(image),
-        is_demo=pass_.is_demo if is_demo is None else is_demo,
+        is_demo=is_demo,
+        status_index=status_index,
     )
     session.add(award)
     session.flush()
-    if wanted is LevelStatus.VALIDATED and LevelStatus.SELF_DECLARED in by_status:
-        by_status[LevelStatus.SELF_DECLARED].superseded_by_id = award.id
     session.add(
         AwardEvent(
             award_id=award.id,
             kind=AwardEventKind.ISSUED,
             at=moment,
-            actor_id=getattr(aidant, "id", None),
-            actor_label=getattr(aidant, "email", "") or "system",
+            actor_id=actor_id,
+            actor_label=actor_label,
         )
     )
-    if commit:
-        session.commit()
     return award
+
+
+def reissue_to_email(session: Session, pass_: Pass, *, now: datetime | None = None) -> list[Award]:
+    """Issue again, to the Pass's email, each shown badge that names another recipient.
+
+    Called when the holder adds (or changes) their email. The earlier badge stays valid (it
+    still proves the Pass's ownership) but is superseded, so only the new one is listed.
+    """
+    if not pass_.email:
+        return []
+    moment = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    new = []
+    for old in awards_for_pass(session, pass_):
+        if _issued_to(old, pass_.email):
+            continue
+        award = _create_award(
+            session,
+            pass_,
+            badge_class_data(old.domain, old.level),
+            old.status,
+            old.aidant_organisation,
+            moment,
+            is_demo=old.is_demo,
+            actor_id=None,
+            actor_label="system",
+        )
+        old.superseded_by_id = award.id
+        new.append(award)
+    session.commit()
+    return new
+
+
+def _issued_to(award: Award, email: str) -> bool:
+    """Whether ``award`` names ``email`` as its recipient."""
+    identity = award.assertion_json.get("recipient")
+    return isinstance(identity, dict) and openbadges.recipient_matches(identity, email)
 
 
 def sync_awards(session: Session, pass_: Pass, earned: Iterable[Any]) -> list[Award]:
@@ -487,6 +702,82 @@ def revocation_list_document(session: Session) -> dict[str, Any]:
     return openbadges.revocation_list([(u, r or "") for u, r in rows], urls())
 
 
+def _allocate_status_index(session: Session) -> int:
+    """A free position in the revocation status lists, drawn at random (see status_list).
+
+    Positions fill list 0 first; when a list is more than half full, random draws start to
+    collide often, so the next list is opened.
+    """
+    size = status_list.LIST_SIZE
+    used = session.scalar(select(func.count(Award.id)).where(Award.status_index.is_not(None)))
+    number = int(used or 0) // (size // 2)
+    while True:
+        for _attempt in range(64):
+            candidate = number * size + secrets.randbelow(size)
+            taken = session.scalar(select(Award.id).where(Award.status_index == candidate))
+            if taken is None:
+                return candidate
+        number += 1
+
+
+def _status_entry(status_index: int) -> dict[str, Any]:
+    """``credentialStatus`` of the credential at ``status_index``."""
+    number, position = divmod(status_index, status_list.LIST_SIZE)
+    return status_list.status_entry(urls().status_list(number), position)
+
+
+def _status_list_cache() -> dict[Any, dict[str, Any]]:
+    return current_app.extensions.setdefault("mairiebus_status_lists", {})  # type: ignore[no-any-return]
+
+
+def status_list_exists(session: Session, number: int) -> bool:
+    """Whether list ``number`` holds at least one credential (or is list 0)."""
+    if number == 0:
+        return True
+    size = status_list.LIST_SIZE
+    return (
+        session.scalar(
+            select(Award.id)
+            .where(Award.status_index >= number * size, Award.status_index < (number + 1) * size)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def status_list_document(session: Session, number: int) -> dict[str, Any]:
+    """The signed revocation ``BitstringStatusListCredential`` number ``number``.
+
+    Signed again only when its content (the revoked positions) or the signing key changed.
+    """
+    size = status_list.LIST_SIZE
+    rows = session.scalars(
+        select(Award.status_index).where(
+            Award.revoked_at.is_not(None),
+            Award.status_index >= number * size,
+            Award.status_index < (number + 1) * size,
+        )
+    ).all()
+    positions = sorted(int(i) - number * size for i in rows)
+    key = signing_key()
+    cache_key = (number, tuple(positions), signing.public_key_multibase(key), urls().base)
+    cache = _status_list_cache()
+    if cache_key in cache:
+        return cache[cache_key]
+    moment = utcnow().astimezone(UTC).replace(microsecond=0)
+    the_urls = urls()
+    issuer = credentials.issuer_profile(issuer_settings(), the_urls)
+    unsigned = status_list.status_list_credential(
+        the_urls.status_list(number), issuer, openbadges.format_datetime(moment), positions
+    )
+    document = signing.sign_credential(
+        unsigned, key, credentials.verification_method(the_urls, key), moment
+    )
+    cache.clear()  # only the latest version of each list is worth keeping
+    cache[cache_key] = document
+    return document
+
+
 def recipient_email(award: Award) -> str | None:
     """The holder's email when the Pass still has it and it is the one the badge was issued to."""
     pass_ = award.pass_
@@ -530,13 +821,41 @@ def _lookup(session: Session) -> Callable[[str], IssuedRecord | None]:
 _ERASED_FIELDS = ("recipient", "credentialSubject.identifier")
 
 
+def pass_claim(session: Session, code: str) -> PassClaim:
+    """What a typed Pass code may prove: the Pass's recipient id and email (if it exists).
+
+    An unknown code gives an empty claim: the verdict reads "n'appartient pas à ce Pass",
+    the same as another Pass's badge, so the verifier cannot be used to test codes.
+    """
+    from badges import passcode
+
+    normalised = passcode.normalise(code or "")
+    label = passcode.format(normalised) if normalised else (code or "").strip()[:20]
+    pass_ = None
+    if normalised:
+        pass_ = session.scalar(
+            select(Pass).where(Pass.code.in_([normalised, passcode.format(normalised)]))
+        )
+    if pass_ is None:
+        return PassClaim(label)
+    return PassClaim(
+        label,
+        recipient_ids=(pass_.badge_recipient,) if pass_.badge_recipient else (),
+        emails=(pass_.email,) if pass_.email else (),
+    )
+
+
 def verify_data(
     session: Session,
     data: bytes | str | Mapping[str, Any],
     email: str | None = None,
     now: datetime | None = None,
+    pass_code: str | None = None,
 ) -> Verdict:
-    """Verify an uploaded PNG or JSON badge against what the app issued."""
+    """Verify an uploaded PNG or JSON badge against what the app issued.
+
+    ``email`` or ``pass_code`` (typed by the holder): also say whether the badge is theirs.
+    """
     lookup = _lookup(session)
     verdict = verify_badge(
         data,
@@ -546,6 +865,8 @@ def verify_data(
         public_keys=public_keys(),
         email=email,
         now=now,
+        key_periods=key_periods(),
+        claim=pass_claim(session, pass_code) if pass_code else None,
     )
     award = lookup.found.get(verdict.assertion_id or "")  # type: ignore[attr-defined]
     if (
@@ -576,14 +897,16 @@ def verify_data(
     return verdict
 
 
-def verify_award(session: Session, award: Award, email: str | None = None) -> Verdict:
+def verify_award(
+    session: Session, award: Award, email: str | None = None, pass_code: str | None = None
+) -> Verdict:
     """Verify an award as the app serves it (both baked documents)."""
-    return verify_data(session, baked_png(award), email=email)
+    return verify_data(session, baked_png(award), email=email, pass_code=pass_code)
 
 
 def is_unreadable(verdict: Verdict) -> bool:
     """True when the input was not a badge at all (the page answers 400)."""
-    return verdict.headline in (HEADLINES["unreadable"], HEADLINES["no_badge"])
+    return verdict.headline in (HEADLINES["unreadable"], HEADLINES["no_badge"], HEADLINES["svg"])
 
 
 # ---------------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def test_cli_list_bake_verify(app: Flask, runner, tmp_path: Path) -> None:  # ty
     caught = runner.invoke(args=["badges", "verify", str(tampered)])
     assert caught.exit_code == 1
     assert caught.output.startswith("Ce badge a été modifié")
-    assert "verification.type" in caught.output
+    assert "le moyen de vérifier le badge" in caught.output
 
     stripped = tmp_path / "stripped.png"
     stripped.write_bytes(baking.strip_badges(out.read_bytes()))

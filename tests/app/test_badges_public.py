@@ -217,7 +217,7 @@ def test_tampered_png_is_caught(client: FlaskClient, issued: dict, tamper: str) 
         bad = other
         for keyword, payload in payloads.items():
             bad = baking.bake(bad, payload, keyword)
-        expected = "L'image de ce badge a été remplacée : il n'est pas valide."
+        expected = "Ce badge ne correspond pas à cette image : il n'est pas valide."
     elif tamper == "chunk_removed":
         bad = baking.strip_badges(png)
         expected = "Cette image ne contient pas de badge."

@@ -95,7 +95,7 @@ def test_swapped_image_is_caught() -> None:
     swapped = baking.bake(swapped, baking.unbake(PNG)["openbadgecredential"], baking.KEYWORD_OB3)
     verdict = _check(swapped)
     assert not verdict.valid
-    assert verdict.headline == "L'image de ce badge a été remplacée : il n'est pas valide."
+    assert verdict.headline == "Ce badge ne correspond pas à cette image : il n'est pas valide."
     assert verdict.checks["image"] is False
 
 
