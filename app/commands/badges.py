@@ -1,4 +1,7 @@
-"""``flask --app wsgi badges list | bake ASSERTION_ID -o FILE.png | verify FILE.png``."""
+"""``flask --app wsgi badges list | bake ID -o FILE.png | verify FILE.png | revoke ID | rotate-key``.
+
+There is no ``badges issue``: badges are issued by the Pass (self-assessment, aidant checks).
+"""
 
 from __future__ import annotations
 
@@ -75,6 +78,41 @@ def verify_command(file: Path, email: str | None) -> None:
     for detail in verdict.details:
         click.echo(f"- {detail}")
     raise SystemExit(0 if verdict.valid else 1)
+
+
+@badges_cli.command("revoke")
+@click.argument("assertion_id")
+@click.option("--reason", required=True, help="Why the badge is withdrawn (shown publicly).")
+def revoke_command(assertion_id: str, reason: str) -> None:
+    """Revoke one award: 410 on its documents, listed in both revocation lists."""
+    award = service.find_award(db.session, assertion_id)
+    if award is None:
+        raise click.ClickException(f"Aucun badge avec l'identifiant {assertion_id}.")
+    try:
+        service.revoke(db.session, award, reason, by="cli")
+    except service.BadgeError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Badge retiré : {award.uuid} ({award.name}).")
+
+
+@badges_cli.command("rotate-key")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def rotate_key_command(yes: bool) -> None:
+    """Sign new badges with a new key; earlier public keys stay published, badges still verify."""
+    if not yes:
+        click.confirm(
+            "Créer une nouvelle clé de signature ? L'ancienne clé privée sera supprimée "
+            "(sa clé publique reste publiée).",
+            abort=True,
+        )
+    try:
+        old, new = service.rotate_key()
+    except (service.BadgeError, OSError) as error:
+        message = error.message if isinstance(error, service.BadgeError) else str(error)
+        raise click.ClickException(message) from error
+    click.echo(f"Ancienne clé (toujours publiée, ne signe plus) : {old}")
+    click.echo(f"Nouvelle clé de signature : {new}")
+    click.echo(f"Clés publiées : {service.key_history_path()}")
 
 
 commands = [badges_cli]

@@ -790,6 +790,100 @@ def recipient_email(award: Award) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------
+# Sharing
+
+
+def linkedin_url(award: Award) -> str:
+    """LinkedIn's "add to profile" link for a certification, prefilled with this badge."""
+    from urllib.parse import urlencode
+
+    issued = award.issued_at
+    params: dict[str, Any] = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": award.name,
+        "organizationName": issuer_settings()["name"],
+        "issueYear": issued.year,
+        "issueMonth": issued.month,
+        "certUrl": f"{urls().base}/badges/{award.uuid}",
+        "certId": award.uuid,
+    }
+    if award.expires_at is not None:
+        params["expirationYear"] = award.expires_at.year
+        params["expirationMonth"] = award.expires_at.month
+    return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+
+# ---------------------------------------------------------------------------------------
+# Sending badges by email
+
+
+def find_pass(session: Session, code: str) -> Pass | None:
+    """The Pass of a typed code (any spelling), or None."""
+    from badges import passcode
+
+    normalised = passcode.normalise(code or "")
+    if not normalised:
+        return None
+    return session.scalar(
+        select(Pass).where(Pass.code.in_([normalised, passcode.format(normalised)]))
+    )
+
+
+def send_badges_by_email(session: Session, pass_: Pass, email: str, consent: bool) -> int:
+    """Keep ``email`` on the Pass (with consent), re-issue the badges to it, mail the PNGs.
+
+    Returns how many badges were sent. BadgeError (plain French) when there is nothing to
+    send or no consent; ``app.mail.MailError`` when the mail server refuses.
+    """
+    from app import mail
+    from app.services import passes as pass_service
+
+    try:
+        address = openbadges.normalize_email(email)
+    except openbadges.BadgeDataError as exc:
+        raise BadgeError(_("Cette adresse e-mail n'est pas valide.")) from exc
+    if not mail.mail_enabled():
+        raise BadgeError(_("L'envoi d'e-mails n'est pas en service sur ce site."))
+    if not consent:
+        raise BadgeError(
+            _("Cochez la case pour accepter que nous gardions votre e-mail avec votre Pass.")
+        )
+    if not awards_for_pass(session, pass_):
+        raise BadgeError(_("Ce Pass n'a pas encore de badge."))
+    if pass_.email != address:
+        # set_contact keeps the first name and re-issues the badges to the new email.
+        pass_service.set_contact(session, pass_, pass_.first_name or "", address, True)
+    else:
+        reissue_to_email(session, pass_)
+    awards = awards_for_pass(session, pass_)
+    attachments = [
+        mail.Attachment(
+            f"badge-{a.domain}-{a.level}-{a.uuid[:8]}.png".replace("_", "-"),
+            baked_png(a),
+            "image/png",
+        )
+        for a in awards
+    ]
+    names = "\n".join(f"- {a.name} : {urls().verify_page(a.uuid)}" for a in awards)
+    text = _(
+        "Bonjour,\n\nVoici vos badges du Pass informatique, en pièces jointes (images PNG).\n"
+        "Chaque image contient la preuve de votre badge : gardez-la telle quelle.\n\n"
+        "%(names)s\n\nVous pouvez les ajouter à votre profil en ligne ou les montrer à un "
+        "employeur. Chacun peut les vérifier sur %(verify)s\n\n%(issuer)s",
+        names=names,
+        verify=f"{urls().base}/verifier",
+        issuer=issuer_settings()["name"],
+    )
+    mail.send_email(
+        address,
+        _("Vos badges du Pass informatique"),
+        text,
+        attachments=attachments,
+    )
+    return len(awards)
+
+
+# ---------------------------------------------------------------------------------------
 # Verifying
 
 

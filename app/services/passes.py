@@ -116,10 +116,14 @@ def set_contact(session: Session, pass_: Pass, first_name: str, email: str, cons
         raise PassError(
             _("Cochez la case pour accepter que nous gardions votre prénom ou votre e-mail.")
         )
+    email_changed = (email or None) != pass_.email
     pass_.first_name = first_name or None
     pass_.email = email or None
     pass_.consent_at = utcnow() if (first_name or email) else None
     session.commit()
+    if email and email_changed:
+        # Badges issued before name no email (or another one): issue them to this one.
+        badges_service.reissue_to_email(session, pass_)
 
 
 def add_note(session: Session, pass_: Pass, aidant: User | None, text: str) -> AidantNote:

@@ -10,13 +10,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Response, current_app, jsonify, render_template, request
+from flask import (
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup
 
 from app.blueprints.badges_public import bp
-from app.blueprints.badges_public.forms import EmailCheckForm, VerifyForm
+from app.blueprints.badges_public.forms import EmailCheckForm, ReceiveForm, VerifyForm
 from app.errors import fail
 from app.extensions import csrf, db
+from app.mail import MailError, mail_enabled
 from app.models.badges import Award
 from app.security import public
 from app.services import badges as service
@@ -39,6 +51,8 @@ def _jsonld(document: dict[str, Any], status: int = 200) -> Response:
 def _png(data: bytes, filename: str | None = None) -> Response:
     response = Response(data, mimetype="image/png")
     response.headers["Cache-Control"] = "no-cache"
+    # Public, read-only images: browser importers (wallets, backpacks) may fetch them.
+    response.headers["Access-Control-Allow-Origin"] = "*"
     if filename:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -81,12 +95,24 @@ def issuer():  # type: ignore[no-untyped-def]
 @bp.route("/badges/issuer-v3.json")
 @public
 def issuer_v3():  # type: ignore[no-untyped-def]
-    """OB 3.0 issuer: controller document listing the signing key."""
-    from badges.credentials import controller_document
+    """OB 3.0 issuer: controller document listing every signing key, current and retired."""
+    return _jsonld(service.controller_document())
 
-    return _jsonld(
-        controller_document(service.urls(), service.issuer_settings(), [service.public_key_value()])
-    )
+
+@bp.route("/.well-known/did.json")
+@public
+def did_document():  # type: ignore[no-untyped-def]
+    """The issuer as ``did:web``: DID document listing every signing key."""
+    return _jsonld(service.did_document())
+
+
+@bp.route("/badges/status/<int:number>.json")
+@public
+def status_list(number: int):  # type: ignore[no-untyped-def]
+    """Signed W3C Bitstring Status List (revocation) of the 3.0 credentials."""
+    if not service.status_list_exists(db.session, number):
+        fail(404, _("Cette liste n'existe pas."))
+    return _jsonld(service.status_list_document(db.session, number))
 
 
 @bp.route("/badges/issuer.png")
@@ -106,13 +132,13 @@ def revocations():  # type: ignore[no-untyped-def]
 @bp.route("/badges/keys/<key_id>.json")
 @public
 def key(key_id: str):  # type: ignore[no-untyped-def]
-    """Multikey document of the signing key (OB 3.0 verificationMethod)."""
+    """Multikey document of a signing key (OB 3.0 verificationMethod), with its period."""
     from badges.credentials import multikey_document
 
-    value = service.public_key_value()
-    if key_id != value:
+    found = [k for k in service.published_keys() if k.value == key_id]
+    if not found:
         fail(404, _("Cette clé n'existe pas."))
-    return _jsonld(multikey_document(service.urls(), value))
+    return _jsonld(multikey_document(service.urls(), found[0]))
 
 
 @bp.route("/badges/classes/<slug>.json")
@@ -187,14 +213,81 @@ def badge_page(assertion_id):  # type: ignore[no-untyped-def]
     holder = None
     if award.show_name and award.pass_ is not None and award.pass_.first_name:
         holder = award.pass_.first_name
+    issuer = service.issuer_settings()
     return render_template(
         "badges_public/badge.html",
         award=award,
         holder=holder,
         criteria=_criteria(award),
-        issuer=service.issuer_settings(),
+        issuer=issuer,
         urls=service.urls(),
+        linkedin_url=service.linkedin_url(award),
+        wallet_qr=None if award.is_revoked else _qr_svg(service.urls().credential(award.uuid)),
+        mail_enabled=mail_enabled(),
     )
+
+
+def _qr_svg(url: str) -> Markup:
+    """Inline SVG QR code of ``url`` (Learner Credential Wallet scans it to import)."""
+    import segno
+
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(
+        scale=3, title=_("QR code à scanner avec Learner Credential Wallet"), svgclass="qr"
+    )
+    size = qr.symbol_size(scale=3)[0]
+    svg = svg.replace("<svg ", f'<svg role="img" viewBox="0 0 {size} {size}" ', 1)
+    return Markup(svg)  # segno's own markup; the URL inside is ours
+
+
+@bp.route("/badges/recevoir", methods=["GET", "POST"])
+@public
+def receive():  # type: ignore[no-untyped-def]
+    """« Recevoir mes badges par e-mail »: the Pass's badges as PNG attachments."""
+    form = ReceiveForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.pass_code.data = request.args.get("code", "")[:20]
+    if not mail_enabled():
+        return render_template("badges_public/receive.html", form=None), 200
+    status = 200
+    if form.validate_on_submit():
+        _throttled()
+        pass_ = service.find_pass(db.session, form.pass_code.data)
+        if not form.consent.data:
+            form.consent.errors = [
+                _("Cochez la case pour accepter que nous gardions votre e-mail avec votre Pass.")
+            ]
+            status = 400
+        elif pass_ is None:
+            form.pass_code.errors = [
+                _("Ce code de Pass n'existe pas. Vérifiez-le sur votre carte.")
+            ]
+            status = 400
+        else:
+            try:
+                count = service.send_badges_by_email(
+                    db.session, pass_, form.email.data, bool(form.consent.data)
+                )
+            except service.BadgeError as error:
+                form.email.errors = [error.message]
+                status = 400
+            except MailError as error:
+                form.email.errors = [str(error)]
+                status = 503
+            else:
+                flash(
+                    ngettext(
+                        "Votre badge a été envoyé à %(email)s.",
+                        "Vos %(num)d badges ont été envoyés à %(email)s.",
+                        count,
+                        email=form.email.data.strip().lower(),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("badges_public.receive"), code=303)
+    elif form.is_submitted():
+        status = 400
+    return render_template("badges_public/receive.html", form=form), status
 
 
 def _throttled() -> None:
@@ -225,7 +318,12 @@ def verify():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         _throttled()
         data = _read_upload(form.badge.data)
-        verdict = service.verify_data(db.session, data, email=form.email.data or None)
+        verdict = service.verify_data(
+            db.session,
+            data,
+            email=form.email.data or None,
+            pass_code=form.pass_code.data or None,
+        )
         if service.is_unreadable(verdict):
             status = 400
     elif form.is_submitted():
@@ -241,12 +339,14 @@ def verify_award(assertion_id):  # type: ignore[no-untyped-def]
     form = EmailCheckForm()
     status = 200
     email = None
+    pass_code = None
     if form.validate_on_submit():
         _throttled()
         email = form.email.data or None
+        pass_code = form.pass_code.data or None
     elif form.is_submitted():
         status = 400
-    verdict = service.verify_award(db.session, award, email=email)
+    verdict = service.verify_award(db.session, award, email=email, pass_code=pass_code)
     return render_template(
         "badges_public/verify_award.html", form=form, verdict=verdict, award=award
     ), status
@@ -303,3 +403,15 @@ def api_verify():  # type: ignore[no-untyped-def]
 
 
 csrf.exempt(api_verify)
+
+
+@bp.after_request
+def _cors_for_api(response: Response) -> Response:
+    """CORS on the verifier API (read-only, no cookies): any site's page may call it."""
+    if request.endpoint == "badges_public.api_verify":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "86400"
+        response.headers.pop("Access-Control-Allow-Credentials", None)
+    return response
