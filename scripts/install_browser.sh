@@ -15,10 +15,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-if [ ! -f node_modules/axe-core/axe.min.js ]; then
+# Reinstall when package-lock.json changed since the last install (a stamp keeps its hash):
+# the tests also use the pinned Digital Bazaar packages (independent Open Badges 3.0 verifier).
+lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+stamp=node_modules/.package-lock.sha256
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   if command -v npm >/dev/null 2>&1; then
     npm ci --no-audit --no-fund --silent
+    echo "$lock_hash" > "$stamp"
   else
-    echo "npm not found: cannot install axe-core for the accessibility checks." >&2
+    echo "npm not found: cannot install axe-core and the Open Badges 3.0 test verifier." >&2
   fi
 fi

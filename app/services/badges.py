@@ -766,9 +766,13 @@ def status_list_document(session: Session, number: int) -> dict[str, Any]:
         return cache[cache_key]
     moment = utcnow().astimezone(UTC).replace(microsecond=0)
     the_urls = urls()
-    issuer = credentials.issuer_profile(issuer_settings(), the_urls)
+    # The issuer's id only: the OB 3.0 Profile terms are not in the VC 2.0 context alone,
+    # and verifiers in JSON-LD "safe mode" refuse undefined terms.
     unsigned = status_list.status_list_credential(
-        the_urls.status_list(number), issuer, openbadges.format_datetime(moment), positions
+        the_urls.status_list(number),
+        the_urls.issuer_v3,
+        openbadges.format_datetime(moment),
+        positions,
     )
     document = signing.sign_credential(
         unsigned, key, credentials.verification_method(the_urls, key), moment
