@@ -143,9 +143,7 @@ def test_revoked_credential_is_revoked_for_independent_checkers(
     assert result == {"verified": True, "errors": [], "revoked": False}
 
 
-def test_independent_verifier_refuses_an_edited_credential(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_independent_verifier_refuses_an_edited_credential(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         credential = dict(make_award().credential_json)
     credential["name"] = "Mon téléphone – Autonome"
@@ -163,9 +161,7 @@ def test_rotated_key_both_generations_verify(
         old_png = service.baked_png(before)
         retired, new_key = service.rotate_key()
         assert retired == old_key and new_key != old_key
-        after = make_award(
-            domain="browsing", level=1, status="self_declared", code="ABCD2345E"
-        )
+        after = make_award(domain="browsing", level=1, status="self_declared", code="ABCD2345E")
         new_credential = dict(after.credential_json)
         assert old_key in old_credential["proof"]["verificationMethod"]
         assert new_key in new_credential["proof"]["verificationMethod"]
