@@ -66,13 +66,16 @@ def decode_list(encoded: str) -> bytes:
         raise StatusListError("La liste de statuts est vide.")
     text = encoded[1:] if encoded.startswith("u") else encoded
     try:
-        compressed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        padded = text + "=" * (-len(text) % 4)
+        compressed = base64.b64decode(padded, altchars=b"-_", validate=True)
         with gzip.GzipFile(fileobj=io.BytesIO(compressed)) as handle:
             raw = handle.read(_MAX_LIST_BYTES + 1)
     except (ValueError, OSError, EOFError) as exc:
         raise StatusListError("La liste de statuts est illisible.") from exc
     if len(raw) > _MAX_LIST_BYTES:
         raise StatusListError("La liste de statuts est trop grande.")
+    if not raw:
+        raise StatusListError("La liste de statuts est vide.")
     return raw
 
 

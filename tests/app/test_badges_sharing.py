@@ -3,7 +3,6 @@ status list and did:web documents, CORS, CLI revoke / rotate-key, expiry, plain 
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import io
 import json
