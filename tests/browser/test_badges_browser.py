@@ -75,3 +75,54 @@ def test_coordinator_awards_pages_are_accessible(app: Flask, new_page, axe_sourc
     page.click("button:has-text('Retirer le badge')")
     assert "Indiquez la raison du retrait." in page.content()
     check_axe(page, axe_source)
+
+
+def test_holder_claims_a_badge_with_their_pass_code_on_a_phone(
+    app: Flask, new_page, axe_source: str
+) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        uuid = make_award(email=None, code="K7M9QXRT4").uuid
+    page = new_page(js=False, viewport=PHONE)
+    page.goto(f"/verifier/{uuid}")
+    page.fill("input[name=pass_code]", "k7m 9qx rt4")
+    page.click("button[type=submit]")
+    verdict = page.locator(".verdict")
+    assert "Ce badge est valide." in verdict.locator("h2").inner_text()
+    assert "Ce badge appartient au Pass K7M-9QX-RT4." in verdict.inner_text()
+    check_axe(page, axe_source)
+    assert page.weight.total() < 30 * 1024, page.weight.sizes
+
+
+def test_receive_badges_by_email_on_a_phone(
+    app: Flask, new_page, axe_source: str, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
+    from badges import baking
+
+    with app.app_context():
+        uuid = make_award(email=None, code="K7M9QXRT4").uuid
+    page = new_page(js=True, viewport=PHONE)
+    page.goto(f"/badges/{uuid}")
+    page.weight.reset()
+    page.click("text=Recevoir mes badges par e-mail")
+    assert page.locator("h1").inner_text() == "Recevoir mes badges par e-mail"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    check_axe(page, axe_source)
+    assert page.weight.total() < 30 * 1024, page.weight.sizes
+
+    form = new_page(js=False, viewport=PHONE)
+    form.goto("/badges/recevoir")
+    form.fill("input[name=pass_code]", "K7M-9QX-RT4")
+    form.fill("input[name=email]", "lucie.martin@example.net")
+    form.click("button[type=submit]")
+    assert "Cochez la case" in form.locator(".error-summary").inner_text()
+    assert form.locator("input[name=email]").input_value() == "lucie.martin@example.net"
+    check_axe(form, axe_source)
+    form.check("input[name=consent]")
+    form.click("button[type=submit]")
+    assert "Votre badge a été envoyé à lucie.martin@example.net." in form.content()
+    (received,) = smtp_server.sink.wait_for(1)
+    (attachment,) = list(received.message.iter_attachments())
+    assert set(baking.unbake(attachment.get_content())) == {
+        baking.KEYWORD_OB2,
+        baking.KEYWORD_OB3,
+    }
