@@ -64,7 +64,8 @@ def bake_command(assertion_id: str, output: Path) -> None:
 @badges_cli.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--email", default=None, help="Check that the badge belongs to this email.")
-def verify_command(file: Path, email: str | None) -> None:
+@click.option("--pass-code", default=None, help="Check that the badge belongs to this Pass.")
+def verify_command(file: Path, email: str | None, pass_code: str | None) -> None:
     """Verify a badge file (PNG or JSON); exit 0 when valid, 1 when not."""
     from badges.baking import MAX_PNG_BYTES
 
@@ -73,7 +74,7 @@ def verify_command(file: Path, email: str | None) -> None:
     if len(data) > MAX_PNG_BYTES:
         click.echo("Ce fichier n'a pas pu être lu.\n- Le fichier est trop gros (8 Mo au maximum).")
         raise SystemExit(1)
-    verdict = service.verify_data(db.session, data, email=email)
+    verdict = service.verify_data(db.session, data, email=email, pass_code=pass_code)
     click.echo(verdict.headline)
     for detail in verdict.details:
         click.echo(f"- {detail}")

@@ -72,6 +72,19 @@ def test_pass_only_badge_is_claimed_by_its_pass_code(app: Flask, client: FlaskCl
     assert 'value="pas un code !"' in bad.get_data(as_text=True)  # what was typed is kept
 
 
+def test_cli_verify_with_a_pass_code(app: Flask, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        award = make_award(email=None, code=CODE)
+        make_pass(email=None, code=OTHER_CODE)
+        out = tmp_path / "badge.png"
+        out.write_bytes(service.baked_png(award))
+    mine = runner.invoke(args=["badges", "verify", str(out), "--pass-code", CODE])
+    assert mine.exit_code == 0 and "Ce badge appartient au Pass K7M-9QX-RT4." in mine.output
+    other = runner.invoke(args=["badges", "verify", str(out), "--pass-code", OTHER_CODE])
+    assert other.exit_code == 1
+    assert other.output.startswith("Ce badge est authentique mais n'appartient pas à ce Pass.")
+
+
 def test_pass_code_also_claims_a_badge_issued_to_the_pass_email(app: Flask) -> None:
     with app.app_context():
         award = make_award(code=CODE)  # issued to camille@example.org

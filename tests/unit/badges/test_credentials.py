@@ -138,3 +138,35 @@ def test_mismatched_badge_is_refused() -> None:
         credentials.open_badge_credential(
             sample.award(level=3), sample.BADGE, sample.ISSUER, sample.urls
         )
+
+
+def test_did_web_identifiers_follow_the_method_spec() -> None:
+    from badges.credentials import did_web
+
+    assert did_web("https://mairiebus.example.org") == "did:web:mairiebus.example.org"
+    assert did_web("http://127.0.0.1:5000") == "did:web:127.0.0.1%3A5000"
+    assert did_web("https://ville.example.fr/bus") == "did:web:ville.example.fr:bus"
+
+
+def test_retired_key_documents_keep_their_period_without_expiring() -> None:
+    from datetime import UTC, datetime
+
+    from badges.credentials import PublishedKey, controller_document, multikey_document
+    from badges.openbadges import badge_urls
+
+    urls = badge_urls("https://mairiebus.example.org")
+    start = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+    end = datetime(2026, 3, 2, 17, 30, tzinfo=UTC)
+    old = PublishedKey("z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", start, end)
+    new = PublishedKey("z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2", end, None)
+    document = multikey_document(urls, old)
+    assert document["signingFrom"] == "2025-01-06T09:00:00Z"
+    assert document["signingUntil"] == "2026-03-02T17:30:00Z"
+    # "expires"/"revoked" would make verifiers refuse what the key signed before.
+    assert "expires" not in document and "revoked" not in document
+    controller = controller_document(
+        urls,
+        {"name": "Ville", "url": "https://ville.example.fr", "email": "bus@ville.example.fr"},
+        [old, new],
+    )
+    assert controller["assertionMethod"] == [urls.key(old.value), urls.key(new.value)]

@@ -170,3 +170,22 @@ def test_fuzzed_and_truncated_pngs_never_crash(cut: int, bit: int) -> None:
 def test_random_bytes_never_crash(data: bytes) -> None:
     assert not _check(baking.PNG_SIGNATURE + data).valid
     assert not _check(data).valid
+
+
+def test_changed_parts_are_named_for_people() -> None:
+    from badges.verify import field_labels
+
+    assert field_labels(
+        [
+            "credentialSubject.identifier[0].identityHash",
+            "recipient.identity",
+            "validFrom",
+            "proof.proofValue",
+            "somethingElse",
+        ]
+    ) == [
+        "le destinataire",
+        "la date de délivrance",
+        "la signature électronique",
+        "d'autres informations",
+    ]
