@@ -110,6 +110,14 @@ def main() -> None:
                 )
                 assert verdict.valid, verdict  # type: ignore[attr-defined]
                 verify.append(elapsed)
+            # Status list: signed again after each revocation (cold), then served from cache.
+            cold, warm = [], []
+            for award in awards[: max(1, len(awards) // 2)]:
+                service.revoke(db.session, award, "Mesure de performance.", by="benchmark")
+                elapsed, _doc = _timed(lambda: service.status_list_document(db.session, 0))
+                cold.append(elapsed)
+                elapsed, _doc = _timed(lambda: service.status_list_document(db.session, 0))
+                warm.append(elapsed)
             db.session.remove()
             db.engine.dispose()
 
@@ -119,6 +127,39 @@ def main() -> None:
     print(_row("render_badge only (512x512 PNG with QR)", render, database))
     print(_row("bake 2.0 + 3.0 chunks", bake, database))
     print(_row("verify baked PNG (lookup, diff, signature, image, email)", verify, database))
+    print(_row("status list after a revocation (query + encode + sign)", cold, database))
+    print(_row("status list unchanged (query + cache)", warm, database))
+    print(_full_list_row())
+
+
+def _full_list_row() -> str:
+    """A full list: 65,536 of 131,072 positions revoked, encoded and signed (no database)."""
+    import random
+    from datetime import UTC, datetime
+
+    from badges import signing, status_list
+
+    rng = random.Random(14)
+    positions = rng.sample(range(status_list.LIST_SIZE), status_list.LIST_SIZE // 2)
+    key = signing.generate_private_key()
+    url = "https://mairiebus.example.org/badges/status/0.json"
+    samples = []
+    for _ in range(5):
+        elapsed, _doc = _timed(
+            lambda: signing.sign_credential(
+                status_list.status_list_credential(
+                    url,
+                    "https://mairiebus.example.org/badges/issuer-v3.json",
+                    "2026-12-02T21:00:00Z",
+                    positions,
+                ),
+                key,
+                "https://mairiebus.example.org/badges/keys/z6Mk.json",
+                datetime.now(UTC),
+            )
+        )
+        samples.append(elapsed)
+    return _row("status list of 65,536 revoked: encode + sign (no DB)", samples, "—")
 
 
 if __name__ == "__main__":

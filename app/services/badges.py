@@ -196,8 +196,9 @@ def _write_history(keys: Sequence[credentials.PublishedKey]) -> None:
 def published_keys() -> list[credentials.PublishedKey]:
     """Every key the app has signed with, oldest first; the current one last, open-ended."""
     current = public_key_value()
-    keys = [k for k in _read_history() if k.value != current]
-    found = [k for k in _read_history() if k.value == current]
+    history = _read_history()
+    keys = [k for k in history if k.value != current]
+    found = [k for k in history if k.value == current]
     keys.append(found[0] if found else credentials.PublishedKey(current))
     return keys
 
@@ -223,8 +224,9 @@ def rotate_key(now: datetime | None = None) -> tuple[str, str]:
     """
     moment = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
     old = public_key_value()
-    history = [k for k in published_keys() if k.value != old]
-    previous = next((k for k in published_keys() if k.value == old), None)
+    published = published_keys()
+    history = [k for k in published if k.value != old]
+    previous = next((k for k in published if k.value == old), None)
     new_key = signing.generate_private_key()
     new_value = signing.public_key_multibase(new_key)
     history.append(credentials.PublishedKey(old, previous.valid_from if previous else None, moment))
