@@ -206,6 +206,7 @@ def test_status_list_and_did_documents_are_served(app: Flask, client: FlaskClien
     assert client.get("/badges/status/7.json").status_code == 404
 
     did = client.get("/.well-known/did.json").get_json(force=True)
+    assert client.get("/did.json").get_json(force=True) == did
     assert did["id"] == "did:web:mairiebus.example.org"
     assert did["assertionMethod"] == [f"did:web:mairiebus.example.org#{key}"]
     assert did["alsoKnownAs"] == [f"{BASE}/badges/issuer-v3.json"]

@@ -100,9 +100,14 @@ def issuer_v3():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/.well-known/did.json")
+@bp.route("/did.json")
 @public
 def did_document():  # type: ignore[no-untyped-def]
-    """The issuer as ``did:web``: DID document listing every signing key."""
+    """The issuer as ``did:web``: DID document listing every signing key.
+
+    ``did:web:host`` resolves to ``/.well-known/did.json``; when the app is served under a
+    path (``did:web:host:bus``), the DID resolves to ``<base>/did.json``: both answer.
+    """
     return _jsonld(service.did_document())
 
 
