@@ -994,7 +994,36 @@ def verify_data(
             tampered_fields=[],
             revocation_reason=ERASED_REASON,
         )
+    if pass_code and award is not None and verdict.headline == HEADLINES["pass"]:
+        return _legacy_claim(session, verdict, award, pass_code)
     return verdict
+
+
+def _legacy_claim(session: Session, verdict: Verdict, award: Award, pass_code: str) -> Verdict:
+    """A badge issued, without an email, before badges named the Pass's own identifier.
+
+    Its random recipient was not kept, so the hash cannot be checked; the issuer's record
+    (which Pass it was issued to) still can. Only every other check passed to get here.
+    """
+    pass_ = find_pass(session, pass_code)
+    if pass_ is None or award.pass_id != pass_.id or award.recipient_type != "id":
+        return verdict
+    from badges import passcode
+
+    details = [d for d in verdict.details if not d.startswith("Le Pass ")]
+    details.append(
+        _(
+            "Ce badge appartient au Pass %(code)s, d'après le registre de l'émetteur.",
+            code=passcode.format(pass_.code) if passcode.normalise(pass_.code) else pass_.code,
+        )
+    )
+    return replace(
+        verdict,
+        valid=True,
+        headline=HEADLINES["valid"],
+        details=details,
+        checks=dict(verdict.checks, recipient=True),
+    )
 
 
 def verify_award(

@@ -72,6 +72,27 @@ def test_pass_only_badge_is_claimed_by_its_pass_code(app: Flask, client: FlaskCl
     assert 'value="pas un code !"' in bad.get_data(as_text=True)  # what was typed is kept
 
 
+def test_badge_issued_before_pass_identifiers_is_claimed_from_the_issuers_record(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        award = make_award(email=None, code=CODE)
+        pass_ = award.pass_
+        assert pass_ is not None
+        # As before this feature: the random identifier behind the hash was not kept.
+        pass_.badge_recipient = None
+        db.session.commit()
+        make_pass(email=None, code=OTHER_CODE)
+        verdict = service.verify_award(db.session, award, pass_code=CODE)
+        assert verdict.valid and verdict.checks["recipient"] is True
+        assert verdict.details[-1] == (
+            "Ce badge appartient au Pass K7M-9QX-RT4, d'après le registre de l'émetteur."
+        )
+        other = service.verify_award(db.session, award, pass_code=OTHER_CODE)
+        assert not other.valid
+        assert other.headline == "Ce badge est authentique mais n'appartient pas à ce Pass."
+
+
 def test_cli_verify_with_a_pass_code(app: Flask, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
         award = make_award(email=None, code=CODE)
