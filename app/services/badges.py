@@ -68,6 +68,10 @@ class BadgeError(ValueError):
         self.message = message
 
 
+class NoBadgesError(BadgeError):
+    """The Pass has no badge to send."""
+
+
 # ---------------------------------------------------------------------------------------
 # Settings, URLs and keys
 
@@ -855,7 +859,7 @@ def send_badges_by_email(session: Session, pass_: Pass, email: str, consent: boo
             _("Cochez la case pour accepter que nous gardions votre e-mail avec votre Pass.")
         )
     if not awards_for_pass(session, pass_):
-        raise BadgeError(_("Ce Pass n'a pas encore de badge."))
+        raise NoBadgesError(_("Ce Pass n'a pas encore de badge."))
     if pass_.email != address:
         # set_contact keeps the first name and re-issues the badges to the new email.
         pass_service.set_contact(session, pass_, pass_.first_name or "", address, True)

@@ -273,6 +273,9 @@ def receive():  # type: ignore[no-untyped-def]
                 count = service.send_badges_by_email(
                     db.session, pass_, form.email.data, bool(form.consent.data)
                 )
+            except service.NoBadgesError as error:
+                form.pass_code.errors = [error.message]
+                status = 400
             except service.BadgeError as error:
                 form.email.errors = [error.message]
                 status = 400
