@@ -106,6 +106,28 @@ def test_cli_verify_with_a_pass_code(app: Flask, runner, tmp_path: Path) -> None
     assert other.output.startswith("Ce badge est authentique mais n'appartient pas à ce Pass.")
 
 
+def test_api_checks_a_pass_code(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        award = make_award(email=None, code=CODE)
+        credential = award.credential_json
+        png = service.baked_png(award)
+    mine = client.post("/api/verifier", json={"badge": credential, "pass_code": "K7M-9QX-RT4"})
+    assert mine.status_code == 200
+    assert mine.get_json()["valid"] is True
+    assert mine.get_json()["checks"]["recipient"] is True
+    other = client.post(
+        "/api/verifier",
+        data={"file": (io.BytesIO(png), "badge.png"), "pass_code": OTHER_CODE},
+        content_type="multipart/form-data",
+    )
+    assert other.get_json()["valid"] is False
+    assert other.get_json()["headline"] == (
+        "Ce badge est authentique mais n'appartient pas à ce Pass."
+    )
+    bad = client.post("/api/verifier", json={"badge": credential, "pass_code": "???"})
+    assert bad.status_code == 400
+
+
 def test_pass_code_also_claims_a_badge_issued_to_the_pass_email(app: Flask) -> None:
     with app.app_context():
         award = make_award(code=CODE)  # issued to camille@example.org

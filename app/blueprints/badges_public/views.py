@@ -364,19 +364,24 @@ def verify_award(assertion_id):  # type: ignore[no-untyped-def]
 # JSON API
 
 
-def _api_input() -> tuple[bytes | str | dict[str, Any], str | None]:
-    """The badge and optional email from a multipart upload or a JSON body."""
+def _api_input() -> tuple[bytes | str | dict[str, Any], str | None, str | None]:
+    """The badge, optional email and optional Pass code, from an upload or a JSON body."""
     import json
 
     upload = request.files.get("file") or request.files.get("badge")
     if upload is not None:
-        return _read_upload(upload), (request.form.get("email") or None)
+        return (
+            _read_upload(upload),
+            request.form.get("email") or None,
+            request.form.get("pass_code") or None,
+        )
     raw = request.get_data(cache=False)
     if not raw:
         fail(400, _("Envoyez un badge : un fichier (champ « file ») ou un document JSON."))
     if len(raw) > MAX_PNG_BYTES:
         fail(413, _("Le fichier est trop gros (8 Mo au maximum)."))
     email = request.args.get("email") or None
+    pass_code = request.args.get("pass_code") or None
     if request.mimetype in ("application/json", JSONLD_MEDIA_TYPE):
         try:
             body = json.loads(raw)
@@ -385,24 +390,30 @@ def _api_input() -> tuple[bytes | str | dict[str, Any], str | None]:
         if isinstance(body, dict) and "badge" in body and "@context" not in body:
             badge = body.get("badge")
             email = body.get("email") if isinstance(body.get("email"), str) else email
+            code = body.get("pass_code")
+            pass_code = code if isinstance(code, str) else pass_code
             if isinstance(badge, dict | str):
-                return badge, email
+                return badge, email, pass_code
             fail(400, _("Le champ « badge » doit contenir le badge JSON."))
-    return raw, email
+    return raw, email, pass_code
 
 
 @bp.route("/api/verifier", methods=["POST"])
 @public
 def api_verify():  # type: ignore[no-untyped-def]
     """JSON API of the verifier: the same checks, answered as ``Verdict.to_dict()``."""
+    from badges import passcode
+
     _throttled()
-    data, email = _api_input()
+    data, email, pass_code = _api_input()
     if email is not None:
         try:
             openbadges.normalize_email(email)
         except BadgeDataError:
             fail(400, _("Cette adresse e-mail n'est pas valide."))
-    verdict = service.verify_data(db.session, data, email=email)
+    if pass_code is not None and (len(pass_code) > 20 or passcode.normalise(pass_code) is None):
+        fail(400, _("Ce code de Pass n'est pas valide. Exemple : K7M-9QX-RT4."))
+    verdict = service.verify_data(db.session, data, email=email, pass_code=pass_code)
     body = verdict.to_dict()
     if service.is_unreadable(verdict):
         body["message"] = verdict.headline
