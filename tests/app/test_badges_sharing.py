@@ -491,3 +491,20 @@ def test_status_positions_are_spread_and_unique(app: Flask) -> None:
     assert all(i is not None and 0 <= i < status_list.LIST_SIZE for i in indexes)
     # Drawn at random, not handed out in order (a position says nothing about its holder).
     assert indexes != list(range(indexes[0], indexes[0] + len(indexes)))
+
+
+def test_coordinator_sees_whether_a_revocation_is_visible_elsewhere(
+    app: Flask, client: FlaskClient, auth
+) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        award = make_award()
+        uuid = award.uuid
+        older = make_award(domain="browsing", level=1, status="self_declared", code=OTHER_CODE)
+        older.status_index = None  # as for a badge issued before the status lists
+        older_uuid = older.uuid
+        db.session.commit()
+    auth.login("coordinator")
+    assert "Oui : liste de statuts publiée" in page_text(client.get(f"/admin/badges/{uuid}"))
+    assert "Non : badge délivré avant les listes de statuts" in page_text(
+        client.get(f"/admin/badges/{older_uuid}")
+    )
