@@ -154,10 +154,10 @@ class JournalFigures:
     per_theme: list[tuple[str, int | None]]
     outcomes: list[Share]
     top_procedures: list[tuple[str, list[tuple[str, int]]]]  # neighbourhood -> (procedure, n)
-    referrals: int
+    referrals: int | None
     referral_days_median: float | None
     referral_days_hidden: bool
-    referrals_open: int
+    referrals_open: int | None
 
 
 def _shown(count: int) -> int | None:
@@ -224,10 +224,10 @@ def journal_figures(
         ],
         outcomes=shares,
         top_procedures=top_procedures,
-        referrals=len(referrals),
+        referrals=_shown(len(referrals)),
         referral_days_median=median,
         referral_days_hidden=0 < len(delays) < MIN_GROUP,
-        referrals_open=sum(1 for r in referrals if r.closed is None),
+        referrals_open=_shown(sum(1 for r in referrals if r.closed is None)),
     )
 
 

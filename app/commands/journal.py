@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -43,7 +44,9 @@ def export_command(month: str, output: Path) -> None:
     total = db.session.scalar(
         select(func.count()).select_from(Visit).where(Visit.day >= start, Visit.day <= end)
     ) or 0
-    with click.progressbar(length=total, label="Visits", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(
+        length=total, label="Export du journal", file=sys.stderr, show_pos=True
+    ) as bar:
         rows = svc.export_rows(db.session, start, end, progress=bar.update)
     fmt = "xlsx" if output.suffix.lower() == ".xlsx" else "csv"
     write_output(output, svc.export_bytes(rows, fmt))

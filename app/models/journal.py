@@ -134,11 +134,13 @@ class Visit(Base):
     )
     place_point: Mapped[CollectionPoint | None] = relationship()
     neighbourhood: Mapped[Neighbourhood | None] = relationship(foreign_keys=[neighbourhood_id])
+    # passive_deletes="all": the ORM never rewrites children on a delete (visits are never
+    # deleted; the before_delete hook below says so).
     referrals: Mapped[list[Referral]] = relationship(
-        back_populates="visit", order_by="Referral.id"
+        back_populates="visit", order_by="Referral.id", passive_deletes="all"
     )
     changes: Mapped[list[VisitChange]] = relationship(
-        back_populates="visit", order_by="VisitChange.id"
+        back_populates="visit", order_by="VisitChange.id", passive_deletes="all"
     )
 
     @property

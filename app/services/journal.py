@@ -187,6 +187,15 @@ def _check(session: Session, data: VisitInput) -> dict[str, Any]:
     }
 
 
+def visit_errors(session: Session, data: VisitInput) -> dict[str, str]:
+    """Every French message about ``data`` (empty when it can be recorded)."""
+    try:
+        _check(session, data)
+    except JournalError as error:
+        return error.messages
+    return {}
+
+
 def referral_target(session: Session, value: str) -> Referent | Service:
     """The referent ("r<id>") or directory service ("s<id>") chosen in the form."""
     kind, number = value[:1], value[1:]

@@ -163,6 +163,17 @@ def _input(form: VisitForm) -> svc.VisitInput:
     )
 
 
+def _invalid(form: VisitForm) -> bool:
+    """Validate the form and the service's rules together, so every mistake shows at once."""
+    valid = form.validate()
+    messages = svc.visit_errors(db.session, _input(form))
+    for name, message in messages.items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors") and not field.errors:
+            field.errors = [*list(field.errors), message]
+    return not valid or bool(messages)
+
+
 def _render_form(form: VisitForm, targets, visit: Visit | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     referents, services = targets
     slot = svc.todays_slot(db.session) if visit is None else None
@@ -252,7 +263,7 @@ def new_visit():  # type: ignore[no-untyped-def]
     done = svc.find_visit_by_key(db.session, key)
     if done is not None:  # sent twice: the first one counts
         return redirect(url_for("journal.day", _anchor=f"passage-{done.id}"), 303)
-    if not form.validate():
+    if _invalid(form):
         return _render_form(form, targets, status=400)
     if form.outcome.data == "referred" and not form.referral_to.data and form.referral_to.choices:
         form.referral_to.errors = [_("Choisissez vers qui orienter la personne.")]
@@ -322,7 +333,7 @@ def edit_visit(visit_id: int):  # type: ignore[no-untyped-def]
         return _render_form(form, targets, visit=item)
     form = VisitForm()
     targets = _prepare(form)
-    if not form.validate():
+    if _invalid(form):
         return _render_form(form, targets, visit=item, status=400)
     try:
         changed = svc.update_visit(db.session, item, _input(form), user_id=current_user.id)
