@@ -32,26 +32,107 @@ class Procedure:
 
 #: The searchable list, most frequent first within each theme (the working group's notes).
 PROCEDURES: Final[tuple[Procedure, ...]] = (
-    Procedure("caf_declaration", "CAF : déclaration trimestrielle, RSA, prime d'activité", "caf", "rsa prime activite allocations"),
-    Procedure("caf_account", "CAF : compte, attestation, changement de situation", "caf", "attestation quotient familial"),
+    Procedure(
+        "caf_declaration",
+        "CAF : déclaration trimestrielle, RSA, prime d'activité",
+        "caf",
+        "rsa prime activite allocations",
+    ),
+    Procedure(
+        "caf_account",
+        "CAF : compte, attestation, changement de situation",
+        "caf",
+        "attestation quotient familial",
+    ),
     Procedure("caf_housing_aid", "CAF : aide au logement (APL)", "housing", "apl loyer"),
-    Procedure("taxes_return", "impots.gouv : déclaration de revenus", "taxes", "impot revenu declaration"),
-    Procedure("taxes_account", "impots.gouv : espace particulier, avis, paiement", "taxes", "avis taxe fonciere prelevement"),
-    Procedure("ants_id_card", "ANTS : carte d'identité, passeport (pré-demande)", "id_papers", "cni passeport rendez-vous"),
-    Procedure("ants_driving", "ANTS : permis de conduire, carte grise", "id_papers", "permis immatriculation vehicule"),
-    Procedure("ameli_account", "Ameli : compte, attestation de droits", "health_insurance", "securite sociale cpam"),
-    Procedure("ameli_vitale", "Ameli : carte Vitale, complémentaire santé solidaire", "health_insurance", "css mutuelle vitale"),
-    Procedure("france_travail_update", "France Travail : actualisation, inscription", "job_seeking", "pole emploi chomage"),
-    Procedure("france_travail_cv", "France Travail : CV, candidatures en ligne", "job_seeking", "emploi cv lettre"),
-    Procedure("pension_request", "Retraite : demande en ligne (info-retraite)", "pension", "carsat retraite"),
-    Procedure("pension_account", "Retraite : relevé de carrière, attestation de paiement", "pension", "carriere paiement"),
+    Procedure(
+        "taxes_return", "impots.gouv : déclaration de revenus", "taxes", "impot revenu declaration"
+    ),
+    Procedure(
+        "taxes_account",
+        "impots.gouv : espace particulier, avis, paiement",
+        "taxes",
+        "avis taxe fonciere prelevement",
+    ),
+    Procedure(
+        "ants_id_card",
+        "ANTS : carte d'identité, passeport (pré-demande)",
+        "id_papers",
+        "cni passeport rendez-vous",
+    ),
+    Procedure(
+        "ants_driving",
+        "ANTS : permis de conduire, carte grise",
+        "id_papers",
+        "permis immatriculation vehicule",
+    ),
+    Procedure(
+        "ameli_account",
+        "Ameli : compte, attestation de droits",
+        "health_insurance",
+        "securite sociale cpam",
+    ),
+    Procedure(
+        "ameli_vitale",
+        "Ameli : carte Vitale, complémentaire santé solidaire",
+        "health_insurance",
+        "css mutuelle vitale",
+    ),
+    Procedure(
+        "france_travail_update",
+        "France Travail : actualisation, inscription",
+        "job_seeking",
+        "pole emploi chomage",
+    ),
+    Procedure(
+        "france_travail_cv",
+        "France Travail : CV, candidatures en ligne",
+        "job_seeking",
+        "emploi cv lettre",
+    ),
+    Procedure(
+        "pension_request",
+        "Retraite : demande en ligne (info-retraite)",
+        "pension",
+        "carsat retraite",
+    ),
+    Procedure(
+        "pension_account",
+        "Retraite : relevé de carrière, attestation de paiement",
+        "pension",
+        "carriere paiement",
+    ),
     Procedure("social_housing", "Demande de logement social", "housing", "hlm logement"),
-    Procedure("school_canteen", "École : inscription, cantine, portail famille", "school", "periscolaire famille"),
-    Procedure("civil_certificate", "État civil : acte de naissance, mariage", "civil_status", "acte naissance"),
-    Procedure("energy_cheque", "Chèque énergie, compte fournisseur", "energy", "electricite gaz facture"),
-    Procedure("email_account", "Boîte mail, mot de passe, FranceConnect", "digital_skills", "mail franceconnect identifiant"),
-    Procedure("smartphone_basics", "Prise en main du téléphone ou de l'ordinateur", "digital_skills", "smartphone tablette"),
-    Procedure("leisure_booking", "Inscription loisirs, culture, sport", "leisure", "activites sport"),
+    Procedure(
+        "school_canteen",
+        "École : inscription, cantine, portail famille",
+        "school",
+        "periscolaire famille",
+    ),
+    Procedure(
+        "civil_certificate",
+        "État civil : acte de naissance, mariage",
+        "civil_status",
+        "acte naissance",
+    ),
+    Procedure(
+        "energy_cheque", "Chèque énergie, compte fournisseur", "energy", "electricite gaz facture"
+    ),
+    Procedure(
+        "email_account",
+        "Boîte mail, mot de passe, FranceConnect",
+        "digital_skills",
+        "mail franceconnect identifiant",
+    ),
+    Procedure(
+        "smartphone_basics",
+        "Prise en main du téléphone ou de l'ordinateur",
+        "digital_skills",
+        "smartphone tablette",
+    ),
+    Procedure(
+        "leisure_booking", "Inscription loisirs, culture, sport", "leisure", "activites sport"
+    ),
 )
 PROCEDURE_CODES: Final[tuple[str, ...]] = tuple(p.code for p in PROCEDURES)
 PROCEDURES_BY_CODE: Final[Mapping[str, Procedure]] = {p.code: p for p in PROCEDURES}
@@ -199,7 +280,13 @@ def journal_figures(
         counts = by_neighbourhood[name]
         kept = [
             (PROCEDURES_BY_CODE[code].label, n)
-            for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], PROCEDURE_CODES.index(kv[0]) if kv[0] in PROCEDURES_BY_CODE else 99))
+            for code, n in sorted(
+                counts.items(),
+                key=lambda kv: (
+                    -kv[1],
+                    PROCEDURE_CODES.index(kv[0]) if kv[0] in PROCEDURES_BY_CODE else 99,
+                ),
+            )
             if n >= MIN_GROUP and code in PROCEDURES_BY_CODE
         ][:top]
         if kept:
@@ -216,7 +303,10 @@ def journal_figures(
         visits=total,
         hidden=total < MIN_GROUP,
         per_day=[(day, _shown(n)) for day, n in sorted(per_day.items())],
-        per_place=[(name, _shown(n)) for name, n in sorted(per_place.items(), key=lambda kv: (-kv[1], kv[0]))],
+        per_place=[
+            (name, _shown(n))
+            for name, n in sorted(per_place.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
         per_theme=[
             (labels.THEME_SHORT_LABELS.get(code, code), _shown(per_theme[code]))
             for code in labels.THEMES

@@ -30,7 +30,11 @@ def _month(value: str) -> tuple[int, int]:
 @journal_cli.command("export")
 @click.option("--month", "month", required=True, help="The month to export, YYYY-MM.")
 @click.option(
-    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
     help="File to write: .xlsx for Excel, .csv otherwise.",
 )
 def export_command(month: str, output: Path) -> None:
@@ -41,9 +45,12 @@ def export_command(month: str, output: Path) -> None:
         error.param_hint = "'--month'"
         raise
     start, end = svc.month_range(year, number)
-    total = db.session.scalar(
-        select(func.count()).select_from(Visit).where(Visit.day >= start, Visit.day <= end)
-    ) or 0
+    total = (
+        db.session.scalar(
+            select(func.count()).select_from(Visit).where(Visit.day >= start, Visit.day <= end)
+        )
+        or 0
+    )
     with click.progressbar(
         length=total, label="Export du journal", file=sys.stderr, show_pos=True
     ) as bar:

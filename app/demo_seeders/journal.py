@@ -38,9 +38,30 @@ ORDER = 50
 DAYS = 30
 # name, service name (from the programme's demo services), email, phone, visio, themes
 DEMO_REFERENTS = [
-    ("Sandrine Garcia", "CAF des Bouches-du-Rhône (démo)", "referente.caf@example.org", "04 00 00 00 11", "https://visio.example.org/caf-martigues", ["caf", "housing"]),
-    ("Marc Olivier", "Centre des finances publiques (démo)", "referent.impots@example.org", "04 00 00 00 12", "", ["taxes"]),
-    ("Leïla Benali", "Assurance maladie – CPAM (démo)", "referente.cpam@example.org", "04 00 00 00 13", "https://visio.example.org/cpam-martigues", ["health_insurance", "pension"]),
+    (
+        "Sandrine Garcia",
+        "CAF des Bouches-du-Rhône (démo)",
+        "referente.caf@example.org",
+        "04 00 00 00 11",
+        "https://visio.example.org/caf-martigues",
+        ["caf", "housing"],
+    ),
+    (
+        "Marc Olivier",
+        "Centre des finances publiques (démo)",
+        "referent.impots@example.org",
+        "04 00 00 00 12",
+        "",
+        ["taxes"],
+    ),
+    (
+        "Leïla Benali",
+        "Assurance maladie – CPAM (démo)",
+        "referente.cpam@example.org",
+        "04 00 00 00 13",
+        "https://visio.example.org/cpam-martigues",
+        ["health_insurance", "pension"],
+    ),
 ]
 FIRST_NAMES = ["Fatima", "Jean-Pierre", "Nadia", "Monique", "Karim", "Josiane", "Ahmed", "Colette"]
 # Weights of procedures and outcomes, in the order of domain.PROCEDURES / OUTCOMES.
@@ -73,7 +94,13 @@ def seed(echo: Callable[[str], object], responses: int | None = None) -> None:
             db.session.add(visit)
             db.session.flush()
             db.session.add(
-                VisitChange(visit=visit, user_id=visit.aidant_id, action="created", fields={}, at=visit.created_at)
+                VisitChange(
+                    visit=visit,
+                    user_id=visit.aidant_id,
+                    action="created",
+                    fields={},
+                    at=visit.created_at,
+                )
             )
             visits += 1
             if visit.outcome is Outcome.REFERRED:
@@ -107,10 +134,14 @@ def _referents(themes: dict[str, Theme]) -> list[Referent]:
 def _visit(
     rng: random.Random, day, place: Neighbourhood, places: list[Neighbourhood], aidants: list[User]
 ) -> Visit:
-    procedures = rng.choices(domain.PROCEDURE_CODES, weights=PROCEDURE_WEIGHTS, k=rng.choice([1, 1, 1, 2]))
+    procedures = rng.choices(
+        domain.PROCEDURE_CODES, weights=PROCEDURE_WEIGHTS, k=rng.choice([1, 1, 1, 2])
+    )
     procedures = list(dict.fromkeys(procedures))
     outcome = Outcome(rng.choices(domain.OUTCOMES, weights=OUTCOME_WEIGHTS)[0])
-    moment = datetime.combine(day, time(rng.choice([9, 10, 11, 14, 15, 16]), rng.randint(0, 59)), PARIS)
+    moment = datetime.combine(
+        day, time(rng.choice([9, 10, 11, 14, 15, 16]), rng.randint(0, 59)), PARIS
+    )
     consent = outcome in (Outcome.REFERRED, Outcome.CALL_BACK) and rng.random() < 0.6
     visit = Visit(
         idempotency_key=secrets.token_urlsafe(24),
@@ -144,7 +175,8 @@ def _referral(rng: random.Random, visit: Visit, referents: list[Referent]) -> Re
     closed = None
     if delay <= age:
         status = rng.choices(
-            [ReferralStatus.SOLVED, ReferralStatus.TAKEN, ReferralStatus.NOT_OURS], weights=[6, 3, 1]
+            [ReferralStatus.SOLVED, ReferralStatus.TAKEN, ReferralStatus.NOT_OURS],
+            weights=[6, 3, 1],
         )[0]
         closed = created + timedelta(days=delay) if status.is_closed else None
     return Referral(
@@ -171,7 +203,9 @@ def remove(echo: Callable[[str], object]) -> None:
     db.session.execute(delete(VisitChange).where(VisitChange.visit_id.in_(demo_visits)))
     db.session.execute(delete(Visit).where(Visit.is_demo.is_(True)))
     demo_referents = select(Referent.id).where(Referent.is_demo.is_(True))
-    db.session.execute(delete(referent_themes).where(referent_themes.c.referent_id.in_(demo_referents)))
+    db.session.execute(
+        delete(referent_themes).where(referent_themes.c.referent_id.in_(demo_referents))
+    )
     db.session.execute(delete(Referent).where(Referent.is_demo.is_(True)))
     db.session.commit()
     echo("Demo logbook removed")

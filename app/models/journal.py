@@ -46,9 +46,7 @@ class Referent(Base):
     __tablename__ = "referents"
 
     id: Mapped[int_pk]
-    service_id: Mapped[int | None] = mapped_column(
-        ForeignKey("services.id", ondelete="SET NULL")
-    )
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
@@ -215,9 +213,7 @@ class Referral(Base):
     # The number written on the paper slip and in the email, e.g. "OR-7K3M9Q".
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("journal_visits.id", ondelete="RESTRICT"))
-    referent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("referents.id", ondelete="SET NULL")
-    )
+    referent_id: Mapped[int | None] = mapped_column(ForeignKey("referents.id", ondelete="SET NULL"))
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
     kind: Mapped[ReferralKind]
     status: Mapped[ReferralStatus] = mapped_column(default=ReferralStatus.OPEN)

@@ -72,7 +72,8 @@ class JournalError(Exception):
 def place_choices(session: Session) -> list[tuple[str, str]]:
     """Where the bus can be: every neighbourhood ("n<id>") and active collection point ("p<id>")."""
     choices = [
-        (f"n{n.id}", n.name) for n in session.scalars(select(Neighbourhood).order_by(Neighbourhood.name))
+        (f"n{n.id}", n.name)
+        for n in session.scalars(select(Neighbourhood).order_by(Neighbourhood.name))
     ]
     choices += [(f"p{p.id}", p.name) for p in session.scalars(CollectionPoint.active())]
     return choices
@@ -149,14 +150,21 @@ def _check(session: Session, data: VisitInput) -> dict[str, Any]:
         errors["minutes"] = _("Le temps passé va de 1 à 480 minutes.")
     if data.age_band and data.age_band not in domain.AGE_BANDS:
         errors["age_band"] = _("Choisissez une tranche d'âge dans la liste.")
-    if data.neighbourhood_id is not None and session.get(Neighbourhood, data.neighbourhood_id) is None:
+    if (
+        data.neighbourhood_id is not None
+        and session.get(Neighbourhood, data.neighbourhood_id) is None
+    ):
         errors["neighbourhood_id"] = _("Choisissez un quartier dans la liste.")
     first_name, phone, email = (data.first_name.strip(), data.phone.strip(), data.email.strip())
     if data.contact_consent:
         if not phone and not email:
-            errors["phone"] = _("Pour être recontactée, la personne donne un téléphone ou un e-mail.")
+            errors["phone"] = _(
+                "Pour être recontactée, la personne donne un téléphone ou un e-mail."
+            )
         if phone and not PHONE_RE.match(phone):
-            errors["phone"] = _("Écrivez le téléphone avec 10 chiffres, par exemple 06 12 34 56 78.")
+            errors["phone"] = _(
+                "Écrivez le téléphone avec 10 chiffres, par exemple 06 12 34 56 78."
+            )
         if email and not EMAIL_RE.match(email):
             errors["email"] = _("Écrivez l'e-mail en entier, par exemple nom@exemple.fr.")
     elif first_name or phone or email:
@@ -217,7 +225,12 @@ def find_visit_by_key(session: Session, key: str) -> Visit | None:
 
 
 def record_visit(
-    session: Session, data: VisitInput, *, aidant_id: int | None, key: str, today: date | None = None
+    session: Session,
+    data: VisitInput,
+    *,
+    aidant_id: int | None,
+    key: str,
+    today: date | None = None,
 ) -> tuple[Visit, bool]:
     """Record a visit (and its referral when referred); commit. Returns (visit, newly created)."""
     existing = find_visit_by_key(session, key)
@@ -227,9 +240,7 @@ def record_visit(
     target = None
     if values["outcome"] is Outcome.REFERRED and data.referral_to:
         target = referral_target(session, data.referral_to)
-    visit = Visit(
-        idempotency_key=key, aidant_id=aidant_id, day=today or paris_today(), **values
-    )
+    visit = Visit(idempotency_key=key, aidant_id=aidant_id, day=today or paris_today(), **values)
     session.add(visit)
     session.flush()
     session.add(
@@ -269,7 +280,12 @@ def can_edit(visit: Visit, today: date | None = None) -> bool:
 
 
 def update_visit(
-    session: Session, visit: Visit, data: VisitInput, *, user_id: int | None, today: date | None = None
+    session: Session,
+    visit: Visit,
+    data: VisitInput,
+    *,
+    user_id: int | None,
+    today: date | None = None,
 ) -> bool:
     """Correct a visit of today, keeping who changed what; commit. False when nothing changed."""
     if not can_edit(visit, today):
@@ -284,7 +300,9 @@ def update_visit(
         after = _value(visit, name)
         if after != before[name]:
             # Personal data never goes to the trail: erasing it must leave no copy.
-            changed[name] = True if name in PERSONAL_FIELDS or name == "note" else [before[name], after]
+            changed[name] = (
+                True if name in PERSONAL_FIELDS or name == "note" else [before[name], after]
+            )
     if not changed:
         session.rollback()
         return False
@@ -319,7 +337,9 @@ def _visit_loads() -> list[Any]:
         selectinload(Visit.place_point),
         selectinload(Visit.neighbourhood),
         selectinload(Visit.aidant),
-        selectinload(Visit.referrals).selectinload(Referral.referent).selectinload(Referent.service),
+        selectinload(Visit.referrals)
+        .selectinload(Referral.referent)
+        .selectinload(Referent.service),
         selectinload(Visit.referrals).selectinload(Referral.service),
     ]
 
@@ -351,7 +371,9 @@ def _add_referral(
     referent = target if isinstance(target, Referent) else None
     service = target if isinstance(target, Service) else target.service
     if kind is None:
-        email = referent.email if referent is not None else (service.referent_email if service else "")
+        email = (
+            referent.email if referent is not None else (service.referent_email if service else "")
+        )
         kind = ReferralKind.EMAIL if email else ReferralKind.DIRECTORY
     referral = Referral(
         reference=new_reference(session),
@@ -369,9 +391,21 @@ def _add_referral(
 
 def default_need(visit: Visit) -> str:
     """What the person needs, from the visit's procedures and themes (French)."""
-    parts = [domain.PROCEDURES_BY_CODE[c].label for c in visit.procedures if c in domain.PROCEDURES_BY_CODE]
-    covered = {domain.PROCEDURES_BY_CODE[c].theme for c in visit.procedures if c in domain.PROCEDURES_BY_CODE}
-    parts += [labels.THEME_LABELS[t] for t in visit.themes if t not in covered and t in labels.THEME_LABELS]
+    parts = [
+        domain.PROCEDURES_BY_CODE[c].label
+        for c in visit.procedures
+        if c in domain.PROCEDURES_BY_CODE
+    ]
+    covered = {
+        domain.PROCEDURES_BY_CODE[c].theme
+        for c in visit.procedures
+        if c in domain.PROCEDURES_BY_CODE
+    }
+    parts += [
+        labels.THEME_LABELS[t]
+        for t in visit.themes
+        if t not in covered and t in labels.THEME_LABELS
+    ]
     return " ; ".join(parts)
 
 
@@ -400,7 +434,12 @@ def refer(
         )
         visit.outcome = Outcome.REFERRED
     session.add(
-        VisitChange(visit=visit, user_id=user_id, action="referred", fields={"reference": referral.reference})
+        VisitChange(
+            visit=visit,
+            user_id=user_id,
+            action="referred",
+            fields={"reference": referral.reference},
+        )
     )
     session.commit()
     return referral
@@ -426,13 +465,21 @@ def referral_from_token(session: Session, token: str) -> Referral:
         data = _serializer().loads(token, max_age=link_days() * 86400)
     except SignatureExpired:
         raise JournalError(
-            {"": _("Ce lien a expiré. Répondez à l'équipe du Mairie Bus par e-mail ou par téléphone.")}
+            {
+                "": _(
+                    "Ce lien a expiré. Répondez à l'équipe du Mairie Bus par e-mail ou par téléphone."
+                )
+            }
         ) from None
     except BadSignature:
-        raise JournalError({"": _("Ce lien n'est pas valable. Vérifiez qu'il est copié en entier.")}) from None
+        raise JournalError(
+            {"": _("Ce lien n'est pas valable. Vérifiez qu'il est copié en entier.")}
+        ) from None
     referral = session.get(Referral, data.get("id")) if isinstance(data, dict) else None
     if referral is None or referral.reference != data.get("ref"):
-        raise JournalError({"": _("Ce lien n'est pas valable. Vérifiez qu'il est copié en entier.")})
+        raise JournalError(
+            {"": _("Ce lien n'est pas valable. Vérifiez qu'il est copié en entier.")}
+        )
     return referral
 
 
@@ -448,12 +495,21 @@ def referral_email(referral: Referral) -> tuple[str, str]:
     lines = [
         _("Bonjour,"),
         "",
-        _("Un aidant du Mairie Bus vous oriente une personne (référence %(ref)s).", ref=referral.reference),
+        _(
+            "Un aidant du Mairie Bus vous oriente une personne (référence %(ref)s).",
+            ref=referral.reference,
+        ),
         "",
         _("Sa demande : %(need)s", need=referral.need),
     ]
     if visit.place_name:
-        lines.append(_("Reçue au bus : %(place)s, le %(day)s.", place=visit.place_name, day=visit.day.strftime("%d/%m/%Y")))
+        lines.append(
+            _(
+                "Reçue au bus : %(place)s, le %(day)s.",
+                place=visit.place_name,
+                day=visit.day.strftime("%d/%m/%Y"),
+            )
+        )
     lines.append("")
     if visit.has_contact:
         lines.append(_("La personne accepte d'être contactée :"))
@@ -478,7 +534,11 @@ def referral_email(referral: Referral) -> tuple[str, str]:
         "",
         _("Merci, l'équipe du Mairie Bus"),
     ]
-    subject = _("Mairie Bus – orientation %(ref)s : %(need)s", ref=referral.reference, need=referral.need[:80])
+    subject = _(
+        "Mairie Bus – orientation %(ref)s : %(need)s",
+        ref=referral.reference,
+        need=referral.need[:80],
+    )
     return subject, "\n".join(lines)
 
 
@@ -524,7 +584,9 @@ def answer_referral(session: Session, referral: Referral, status: str) -> None:
     session.commit()
 
 
-def follow_ups(session: Session, today: date | None = None, days: int | None = None) -> list[Referral]:
+def follow_ups(
+    session: Session, today: date | None = None, days: int | None = None
+) -> list[Referral]:
     """Referrals still open (or only taken over) after ``days`` days, oldest first."""
     days = int(current_app.config.get("JOURNAL_FOLLOW_UP_DAYS", 7)) if days is None else days
     limit = datetime.combine(today or paris_today(), time(), PARIS) - timedelta(days=days)
@@ -658,12 +720,13 @@ def month_range(year: int, month: int) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
-def export_rows(
-    session: Session, start: date, end: date, progress: Any = None
-) -> list[list[Any]]:
+def export_rows(session: Session, start: date, end: date, progress: Any = None) -> list[list[Any]]:
     """One row per visit between two days (no contact, no private note), formulas neutralised."""
     visits = session.scalars(
-        select(Visit).where(Visit.day >= start, Visit.day <= end).options(*_visit_loads()).order_by(Visit.day, Visit.id)
+        select(Visit)
+        .where(Visit.day >= start, Visit.day <= end)
+        .options(*_visit_loads())
+        .order_by(Visit.day, Visit.id)
     ).all()
     rows = []
     for visit in visits:
@@ -671,7 +734,11 @@ def export_rows(
             visit.id,
             visit.day.isoformat(),
             visit.place_name,
-            " ; ".join(domain.PROCEDURES_BY_CODE[c].label for c in visit.procedures if c in domain.PROCEDURES_BY_CODE),
+            " ; ".join(
+                domain.PROCEDURES_BY_CODE[c].label
+                for c in visit.procedures
+                if c in domain.PROCEDURES_BY_CODE
+            ),
             " ; ".join(labels.THEME_SHORT_LABELS.get(t, t) for t in visit.themes),
             domain.OUTCOME_LABELS[visit.outcome.value],
             " ; ".join(f"{r.reference} {r.to_name} ({r.status.value})" for r in visit.referrals),
@@ -739,18 +806,25 @@ def figures(
         for v in session.scalars(query)
     ]
     referrals = [
-        domain.ReferralRow(created=_aware(r.created_at), closed=_aware(r.closed_at) if r.closed_at else None, status=r.status.value)
+        domain.ReferralRow(
+            created=_aware(r.created_at),
+            closed=_aware(r.closed_at) if r.closed_at else None,
+            status=r.status.value,
+        )
         for r in session.scalars(referrals_query)
     ]
     return domain.journal_figures(visits, referrals)
 
 
-def logbook_demand(session: Session, place_kind: str, themes: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
+def logbook_demand(
+    session: Session, place_kind: str, themes: Iterable[str] | None = None
+) -> dict[str, dict[str, int]]:
     """Visits per place key and theme from the logbook (for the planner), last 12 months."""
     since = paris_today() - timedelta(days=365)
     rows = session.execute(
-        select(Visit.place_neighbourhood_id, Visit.place_point_id, Visit.neighbourhood_id, Visit.themes)
-        .where(Visit.day >= since)
+        select(
+            Visit.place_neighbourhood_id, Visit.place_point_id, Visit.neighbourhood_id, Visit.themes
+        ).where(Visit.day >= since)
     ).all()
     keep = set(themes) if themes is not None else None
     pairs = []
@@ -768,4 +842,3 @@ def logbook_demand(session: Session, place_kind: str, themes: Iterable[str] | No
 def theme_ids(session: Session) -> dict[str, int]:
     """Theme ids by code."""
     return {code: number for number, code in session.execute(select(Theme.id, Theme.code))}
-

@@ -3,7 +3,6 @@ signed link, follow-ups, erasure after the retention period, exports and the pla
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -36,7 +35,12 @@ def town(app_ctx: Flask) -> dict[str, int]:
     themes = programme_svc.ensure_themes(db.session)
     canto = Neighbourhood(code="canto_perdrix", name="Canto Perdrix")
     ferrieres = Neighbourhood(code="ferrieres", name="Ferrières")
-    caf = Service(name="CAF des Bouches-du-Rhône", themes=[themes["caf"]], referent_email="accueil.caf@example.net", referent_phone="04 42 00 00 01")
+    caf = Service(
+        name="CAF des Bouches-du-Rhône",
+        themes=[themes["caf"]],
+        referent_email="accueil.caf@example.net",
+        referent_phone="04 42 00 00 01",
+    )
     db.session.add_all([canto, ferrieres, caf])
     db.session.flush()
     referent = Referent(
@@ -50,8 +54,18 @@ def town(app_ctx: Flask) -> dict[str, int]:
     today = paris_today()
     programme = Programme(year=today.year, month=today.month, status=ProgrammeStatus.PUBLISHED)
     programme.slots = [
-        Slot(date=today, half_day=HalfDay.MORNING, neighbourhood_id=canto.id, theme_id=themes["caf"].id),
-        Slot(date=today, half_day=HalfDay.AFTERNOON, neighbourhood_id=canto.id, theme_id=themes["caf"].id),
+        Slot(
+            date=today,
+            half_day=HalfDay.MORNING,
+            neighbourhood_id=canto.id,
+            theme_id=themes["caf"].id,
+        ),
+        Slot(
+            date=today,
+            half_day=HalfDay.AFTERNOON,
+            neighbourhood_id=canto.id,
+            theme_id=themes["caf"].id,
+        ),
     ]
     db.session.add_all([referent, programme])
     db.session.commit()
@@ -98,10 +112,14 @@ def test_common_case_records_one_visit_without_a_name(client: FlaskClient, auth,
     assert (visit.first_name, visit.phone, visit.email) == ("", "", "")
     assert [c.action for c in visit.changes] == ["created"]
     day = page_text(client.get("/journal"))
-    assert "1 passage" in day and "CAF : déclaration trimestrielle" in day and "Réglé sur place" in day
+    assert (
+        "1 passage" in day and "CAF : déclaration trimestrielle" in day and "Réglé sur place" in day
+    )
 
 
-def test_bad_input_says_what_to_fix_and_keeps_what_was_typed(client: FlaskClient, auth, town) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_says_what_to_fix_and_keeps_what_was_typed(
+    client: FlaskClient, auth, town
+) -> None:  # type: ignore[no-untyped-def]
     auth.login("aidant")
     response = _record(client, note="Dossier APL à finir", minutes="10")
     assert response.status_code == 400
@@ -114,20 +132,37 @@ def test_bad_input_says_what_to_fix_and_keeps_what_was_typed(client: FlaskClient
 
 def test_contact_needs_explicit_consent(client: FlaskClient, auth, town) -> None:  # type: ignore[no-untyped-def]
     auth.login("aidant")
-    response = _record(client, procedures="ameli_vitale", outcome="call_back", first_name="Monique", phone="06 39 98 12 34")
+    response = _record(
+        client,
+        procedures="ameli_vitale",
+        outcome="call_back",
+        first_name="Monique",
+        phone="06 39 98 12 34",
+    )
     assert response.status_code == 400
     assert "Cochez l'accord de la personne" in page_text(response)
     assert "06 39 98 12 34" in page_text(response)
-    bad_phone = _record(client, procedures="ameli_vitale", outcome="call_back", contact_consent="y", phone="12")
+    bad_phone = _record(
+        client, procedures="ameli_vitale", outcome="call_back", contact_consent="y", phone="12"
+    )
     assert bad_phone.status_code == 400 and "10 chiffres" in page_text(bad_phone)
-    ok = _record(client, procedures="ameli_vitale", outcome="call_back", contact_consent="y", first_name="Monique", phone="06 39 98 12 34")
+    ok = _record(
+        client,
+        procedures="ameli_vitale",
+        outcome="call_back",
+        contact_consent="y",
+        first_name="Monique",
+        phone="06 39 98 12 34",
+    )
     assert ok.status_code == 303
     visit = db.session.scalars(select(Visit)).one()
     assert visit.has_contact and visit.phone == "06 39 98 12 34"
     assert "Monique" in page_text(client.get("/journal"))  # in "Personnes à rappeler"
 
 
-def test_referral_email_link_answer_and_dashboard(client: FlaskClient, auth, town, smtp_server, app: Flask) -> None:  # type: ignore[no-untyped-def]
+def test_referral_email_link_answer_and_dashboard(
+    client: FlaskClient, auth, town, smtp_server, app: Flask
+) -> None:  # type: ignore[no-untyped-def]
     auth.login("coordinator")
     response = _record(
         client,
@@ -166,9 +201,11 @@ def test_referral_email_link_answer_and_dashboard(client: FlaskClient, auth, tow
     assert referral.status is ReferralStatus.SOLVED and referral.closed_at is not None
 
     for procedure in ("taxes_return", "ameli_account", "caf_declaration", "ants_id_card"):
-        assert _record(client, procedures=procedure, outcome="solved", minutes="10").status_code == 303
+        assert (
+            _record(client, procedures=procedure, outcome="solved", minutes="10").status_code == 303
+        )
     dashboard = page_text(client.get("/dashboard"))
-    section = dashboard[dashboard.index('id="journal"'):]
+    section = dashboard[dashboard.index('id="journal"') :]
     assert "Passages : <strong>5</strong>" in section
     # 1 referral, 1 referred of 5, 4 solved on the spot: all under the k = 5 rule, so hidden.
     assert "Orientations : <strong>moins de 5</strong>" in section
@@ -177,11 +214,15 @@ def test_referral_email_link_answer_and_dashboard(client: FlaskClient, auth, tow
     assert "Canto Perdrix</th><td>5</td>" in section
 
 
-def test_referral_stored_when_email_fails_then_sent_again(client: FlaskClient, auth, town, app: Flask, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_referral_stored_when_email_fails_then_sent_again(
+    client: FlaskClient, auth, town, app: Flask, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
     auth.login("aidant")
     working = app.config["MAIL_URL"]
     app.config["MAIL_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
-    response = _record(client, procedures="caf_declaration", outcome="referred", referral_to=f"s{town['caf']}")
+    response = _record(
+        client, procedures="caf_declaration", outcome="referred", referral_to=f"s{town['caf']}"
+    )
     assert response.status_code == 303
     referral = db.session.scalars(select(Referral)).one()
     assert referral.email_sent_at is None and referral.email_error
@@ -200,8 +241,16 @@ def test_referral_stored_when_email_fails_then_sent_again(client: FlaskClient, a
 
 
 def test_forged_or_expired_link_is_refused_in_french(client: FlaskClient, town, app: Flask) -> None:  # type: ignore[no-untyped-def]
-    visit = Visit(idempotency_key="k" * 24, day=paris_today(), procedures=["taxes_return"], themes=["taxes"], outcome=Outcome.REFERRED)
-    referral = Referral(reference="OR-ABCDEF", visit=visit, service_id=town["caf"], kind=svc.ReferralKind.EMAIL)
+    visit = Visit(
+        idempotency_key="k" * 24,
+        day=paris_today(),
+        procedures=["taxes_return"],
+        themes=["taxes"],
+        outcome=Outcome.REFERRED,
+    )
+    referral = Referral(
+        reference="OR-ABCDEF", visit=visit, service_id=town["caf"], kind=svc.ReferralKind.EMAIL
+    )
     db.session.add(referral)
     db.session.commit()
     with app.test_request_context():
@@ -216,7 +265,9 @@ def test_forged_or_expired_link_is_refused_in_french(client: FlaskClient, town, 
     assert expired.status_code == 404 and "a expiré" in page_text(expired)
 
 
-def test_same_day_edit_keeps_an_audit_trail_without_personal_data(client: FlaskClient, auth, town) -> None:  # type: ignore[no-untyped-def]
+def test_same_day_edit_keeps_an_audit_trail_without_personal_data(
+    client: FlaskClient, auth, town
+) -> None:  # type: ignore[no-untyped-def]
     auth.login("aidant")
     _record(client, procedures="taxes_return", outcome="solved", minutes="10")
     visit = db.session.scalars(select(Visit)).one()
@@ -271,11 +322,36 @@ def _visit_with_contact(day: date, **fields: object) -> Visit:
 def test_contacts_are_erased_after_the_retention_period(app_ctx: Flask, town) -> None:  # type: ignore[no-untyped-def]
     now = datetime(2027, 6, 30, 12, tzinfo=UTC)
     closed_long_ago = _visit_with_contact(date(2027, 1, 10))
-    db.session.add(Referral(reference="OR-AAAAAA", visit=closed_long_ago, service_id=town["caf"], kind=svc.ReferralKind.EMAIL, status=ReferralStatus.SOLVED, closed_at=now - timedelta(days=93)))
+    db.session.add(
+        Referral(
+            reference="OR-AAAAAA",
+            visit=closed_long_ago,
+            service_id=town["caf"],
+            kind=svc.ReferralKind.EMAIL,
+            status=ReferralStatus.SOLVED,
+            closed_at=now - timedelta(days=93),
+        )
+    )
     closed_recently = _visit_with_contact(date(2027, 1, 11))
-    db.session.add(Referral(reference="OR-BBBBBB", visit=closed_recently, service_id=town["caf"], kind=svc.ReferralKind.EMAIL, status=ReferralStatus.NOT_OURS, closed_at=now - timedelta(days=30)))
+    db.session.add(
+        Referral(
+            reference="OR-BBBBBB",
+            visit=closed_recently,
+            service_id=town["caf"],
+            kind=svc.ReferralKind.EMAIL,
+            status=ReferralStatus.NOT_OURS,
+            closed_at=now - timedelta(days=30),
+        )
+    )
     still_open = _visit_with_contact(date(2027, 1, 12))
-    db.session.add(Referral(reference="OR-CCCCCC", visit=still_open, service_id=town["caf"], kind=svc.ReferralKind.EMAIL))
+    db.session.add(
+        Referral(
+            reference="OR-CCCCCC",
+            visit=still_open,
+            service_id=town["caf"],
+            kind=svc.ReferralKind.EMAIL,
+        )
+    )
     no_referral = _visit_with_contact(date(2027, 3, 1))
     db.session.commit()
 
@@ -302,8 +378,19 @@ def test_follow_ups_list_old_open_referrals(app_ctx: Flask, town) -> None:  # ty
     recent = _visit_with_contact(paris_today())
     db.session.add_all(
         [
-            Referral(reference="OR-OLD234", visit=old, referent_id=town["referent"], kind=svc.ReferralKind.EMAIL, created_at=datetime.now(UTC) - timedelta(days=10)),
-            Referral(reference="OR-NEW234", visit=recent, referent_id=town["referent"], kind=svc.ReferralKind.EMAIL),
+            Referral(
+                reference="OR-OLD234",
+                visit=old,
+                referent_id=town["referent"],
+                kind=svc.ReferralKind.EMAIL,
+                created_at=datetime.now(UTC) - timedelta(days=10),
+            ),
+            Referral(
+                reference="OR-NEW234",
+                visit=recent,
+                referent_id=town["referent"],
+                kind=svc.ReferralKind.EMAIL,
+            ),
         ]
     )
     db.session.commit()
@@ -317,7 +404,12 @@ def test_visio_is_logged_as_a_referral_and_opens_the_link(client: FlaskClient, a
     visit = db.session.scalars(select(Visit)).one()
     page = f"/journal/passages/{visit.id}"
     response = client.post(
-        f"{page}/orienter", data={"csrf_token": csrf_token(client, page), "referral_to": f"r{town['referent']}", "visio": "1"}
+        f"{page}/orienter",
+        data={
+            "csrf_token": csrf_token(client, page),
+            "referral_to": f"r{town['referent']}",
+            "visio": "1",
+        },
     )
     assert response.status_code == 303
     referral = db.session.scalars(select(Referral)).one()
@@ -334,7 +426,20 @@ def test_export_cli_neutralises_formulas(app_ctx: Flask, runner, tmp_path, town)
     trap = Neighbourhood(code="trap", name='=HYPERLINK("http://evil.example","x")')
     db.session.add(trap)
     db.session.flush()
-    db.session.add(Visit(idempotency_key="x" * 24, day=date(2026, 11, 3), place_neighbourhood_id=trap.id, procedures=["taxes_return"], themes=["taxes"], outcome=Outcome.SOLVED, minutes=15, note="privé", contact_consent=True, phone="06 39 98 11 22"))
+    db.session.add(
+        Visit(
+            idempotency_key="x" * 24,
+            day=date(2026, 11, 3),
+            place_neighbourhood_id=trap.id,
+            procedures=["taxes_return"],
+            themes=["taxes"],
+            outcome=Outcome.SOLVED,
+            minutes=15,
+            note="privé",
+            contact_consent=True,
+            phone="06 39 98 11 22",
+        )
+    )
     db.session.commit()
     target = tmp_path / "journal.xlsx"
     result = runner.invoke(args=["journal", "export", "--month", "2026-11", "-o", str(target)])
@@ -347,7 +452,12 @@ def test_export_cli_neutralises_formulas(app_ctx: Flask, runner, tmp_path, town)
     assert row["minutes"] == 15
     assert "06 39 98" not in str(row) and "privé" not in str(row)
     csv_target = tmp_path / "journal.csv"
-    assert runner.invoke(args=["journal", "export", "--month", "2026-11", "-o", str(csv_target)]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=["journal", "export", "--month", "2026-11", "-o", str(csv_target)]
+        ).exit_code
+        == 0
+    )
     assert "'=HYPERLINK" in csv_target.read_text(encoding="utf-8-sig")
     bad = runner.invoke(args=["journal", "export", "--month", "2026-13", "-o", str(csv_target)])
     assert bad.exit_code != 0 and "le mois va de 01 à 12" in bad.output
@@ -363,7 +473,16 @@ def test_export_page_for_coordinators(client: FlaskClient, auth, town) -> None: 
 
 def test_planner_counts_logbook_demand_and_says_so(app_ctx: Flask, town) -> None:  # type: ignore[no-untyped-def]
     for number in range(6):
-        db.session.add(Visit(idempotency_key=f"plan-{number:020d}", day=paris_today(), place_neighbourhood_id=town["canto"], procedures=["france_travail_update"], themes=["job_seeking"], outcome=Outcome.SOLVED))
+        db.session.add(
+            Visit(
+                idempotency_key=f"plan-{number:020d}",
+                day=paris_today(),
+                place_neighbourhood_id=town["canto"],
+                procedures=["france_travail_update"],
+                themes=["job_seeking"],
+                outcome=Outcome.SOLVED,
+            )
+        )
     db.session.commit()
     needs = {place.code: place for place in programme_svc.measured_needs(db.session)}
     canto = needs[f"n{town['canto']}"]
@@ -377,9 +496,25 @@ def test_planner_counts_logbook_demand_and_says_so(app_ctx: Flask, town) -> None
 def test_referents_are_managed_by_coordinators(client: FlaskClient, auth, town) -> None:  # type: ignore[no-untyped-def]
     auth.login("coordinator")
     url = "/journal/referents/nouveau"
-    bad = client.post(url, data={"csrf_token": csrf_token(client, url), "name": "Paul Martin", "visio_url": "http://visio.example.net/x"})
+    bad = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "name": "Paul Martin",
+            "visio_url": "http://visio.example.net/x",
+        },
+    )
     assert bad.status_code == 400 and "https://" in page_text(bad)
-    ok = client.post(url, data={"csrf_token": csrf_token(client, url), "name": "Paul Martin", "service_id": str(town["caf"]), "email": "paul.martin@example.net", "active": "y"})
+    ok = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "name": "Paul Martin",
+            "service_id": str(town["caf"]),
+            "email": "paul.martin@example.net",
+            "active": "y",
+        },
+    )
     assert ok.status_code == 303
     assert "Paul Martin" in page_text(client.get("/journal/referents"))
     auth.login("aidant", email="aidant2@test.example.org")

@@ -65,7 +65,9 @@ class Taps:
         self.count += 1
 
 
-def test_visits_and_referral_on_the_tablet(app: Flask, new_page, axe_source: str, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_visits_and_referral_on_the_tablet(
+    app: Flask, new_page, axe_source: str, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
     _town(app)
     page = new_page(js=True, viewport=TABLET)
     login(page, "aidant-journal@browser.example.org", DEMO_PASSWORD)
@@ -123,10 +125,16 @@ def test_visits_and_referral_on_the_tablet(app: Flask, new_page, axe_source: str
     page.goto("/journal")
     assert "Réglé" in page.locator(f"#passage-{referral.visit_id}").inner_text()
     with app.app_context():  # three more visits of the day: the k >= 5 rule lets figures show
-        place = db.session.scalar(select(Neighbourhood.id).where(Neighbourhood.code == "mas_de_pouane"))
+        place = db.session.scalar(
+            select(Neighbourhood.id).where(Neighbourhood.code == "mas_de_pouane")
+        )
         for number in range(3):
-            data = svc.VisitInput(place=f"n{place}", procedures=["ants_id_card"], outcome="solved", minutes=10)
-            svc.record_visit(db.session, data, aidant_id=None, key=f"browser-extra-visit-{number:04d}")
+            data = svc.VisitInput(
+                place=f"n{place}", procedures=["ants_id_card"], outcome="solved", minutes=10
+            )
+            svc.record_visit(
+                db.session, data, aidant_id=None, key=f"browser-extra-visit-{number:04d}"
+            )
     desk = new_page(js=True, viewport=TABLET)
     login(desk, "coord-journal@browser.example.org", DEMO_PASSWORD)
     desk.wait_for_url("**/espace")
@@ -134,7 +142,7 @@ def test_visits_and_referral_on_the_tablet(app: Flask, new_page, axe_source: str
     section = desk.locator("#journal")
     assert "Passages : 5" in section.inner_text()
     assert "Orientations : moins de 5" in section.inner_text()
-    assert section.locator("tr", has_text="Mas de Pouane").inner_text().split() [-1] == "5"
+    assert section.locator("tr", has_text="Mas de Pouane").inner_text().split()[-1] == "5"
     check_axe(desk, axe_source)
 
 

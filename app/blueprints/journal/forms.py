@@ -85,7 +85,9 @@ class VisitForm(FlaskForm):
         validators=[Optional()],
     )
     neighbourhood_id = SelectField(
-        _l("Quartier où vit la personne (facultatif)"), coerce=_optional_int, validators=[Optional()]
+        _l("Quartier où vit la personne (facultatif)"),
+        coerce=_optional_int,
+        validators=[Optional()],
     )
     contact_consent = BooleanField(
         _l("La personne veut être recontactée et accepte que l'on garde ces coordonnées")
@@ -145,7 +147,11 @@ class ReferentForm(FlaskForm):
     )
     email = EmailField(
         _l("E-mail"),
-        validators=[Optional(), Email(_l("Cette adresse e-mail n'est pas valide.")), Length(max=254)],
+        validators=[
+            Optional(),
+            Email(_l("Cette adresse e-mail n'est pas valide.")),
+            Length(max=254),
+        ],
     )
     phone = TelField(_l("Téléphone"), validators=[Length(max=40)])
     visio_url = URLField(
@@ -163,7 +169,8 @@ class ExportForm(FlaskForm):
         csrf = False
 
     month = StringField(
-        _l("Mois (AAAA-MM)"), validators=[DataRequired(_l("Indiquez le mois, par exemple 2026-11."))]
+        _l("Mois (AAAA-MM)"),
+        validators=[DataRequired(_l("Indiquez le mois, par exemple 2026-11."))],
     )
     format = SelectField(
         _l("Format"),

@@ -186,7 +186,9 @@ def _render_form(form: VisitForm, targets, visit: Visit | None = None, status: i
             referents=referents,
             services=services,
             target_themes=_target_themes(referents, services),
-            procedure_keywords={p.code: domain.fold(p.keywords + " " + p.label) for p in domain.PROCEDURES},
+            procedure_keywords={
+                p.code: domain.fold(p.keywords + " " + p.label) for p in domain.PROCEDURES
+            },
             procedure_themes={p.code: p.theme for p in domain.PROCEDURES},
         ),
         status,
@@ -207,7 +209,9 @@ def _after_referral(referral: Referral | None) -> None:
     if referral.kind is ReferralKind.EMAIL:
         if not mail_enabled():
             flash(
-                _("L'envoi d'e-mails n'est pas configuré : donnez la fiche papier à la personne et prévenez le référent."),
+                _(
+                    "L'envoi d'e-mails n'est pas configuré : donnez la fiche papier à la personne et prévenez le référent."
+                ),
                 "error",
             )
         elif svc.send_referral_email(db.session, referral):
@@ -317,7 +321,16 @@ def edit_visit(visit_id: int):  # type: ignore[no-untyped-def]
             data={
                 "place": item.place_key,
                 "procedures": item.procedures,
-                "themes": [t for t in item.themes if t not in {domain.PROCEDURES_BY_CODE[c].theme for c in item.procedures if c in domain.PROCEDURES_BY_CODE}],
+                "themes": [
+                    t
+                    for t in item.themes
+                    if t
+                    not in {
+                        domain.PROCEDURES_BY_CODE[c].theme
+                        for c in item.procedures
+                        if c in domain.PROCEDURES_BY_CODE
+                    }
+                ],
                 "outcome": item.outcome.value,
                 "minutes": item.minutes,
                 "age_band": item.age_band,
@@ -364,7 +377,12 @@ def refer(visit_id: int):  # type: ignore[no-untyped-def]
         ), 400
     try:
         referral = svc.refer(
-            db.session, item, form.referral_to.data, form.need.data or "", user_id=current_user.id, kind=kind
+            db.session,
+            item,
+            form.referral_to.data,
+            form.need.data or "",
+            user_id=current_user.id,
+            kind=kind,
         )
     except svc.JournalError as error:
         fail(400, " ".join(error.messages.values()))
@@ -509,7 +527,11 @@ def referents():  # type: ignore[no-untyped-def]
 
 
 def _referent_form(referent: Referent | None) -> ReferentForm:
-    form = ReferentForm(obj=referent) if referent is not None and request.method == "GET" else ReferentForm()
+    form = (
+        ReferentForm(obj=referent)
+        if referent is not None and request.method == "GET"
+        else ReferentForm()
+    )
     if referent is not None and request.method == "GET":
         form.themes.data = [t.id for t in referent.themes]
     form.service_id.choices = [SelectChoice("", _("Aucun"))] + [
@@ -540,7 +562,10 @@ def _save_referent(referent: Referent | None):  # type: ignore[no-untyped-def]
     form = _referent_form(referent)
     if request.method == "POST":
         if form.validate():
-            if form.service_id.data is not None and db.session.get(Service, form.service_id.data) is None:
+            if (
+                form.service_id.data is not None
+                and db.session.get(Service, form.service_id.data) is None
+            ):
                 form.service_id.errors = [_("Choisissez un service dans la liste.")]
             else:
                 target = referent or Referent(name="")
@@ -550,7 +575,12 @@ def _save_referent(referent: Referent | None):  # type: ignore[no-untyped-def]
                 target.phone = (form.phone.data or "").strip()
                 target.visio_url = (form.visio_url.data or "").strip()
                 target.active = bool(form.active.data)
-                target.themes = [t for t in db.session.scalars(select(Theme).where(Theme.id.in_(form.themes.data or [])))]
+                target.themes = [
+                    t
+                    for t in db.session.scalars(
+                        select(Theme).where(Theme.id.in_(form.themes.data or []))
+                    )
+                ]
                 db.session.add(target)
                 db.session.commit()
                 flash(_("Référent enregistré."), "success")
