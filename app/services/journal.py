@@ -640,6 +640,38 @@ def referral_targets(session: Session) -> tuple[list[Referent], list[Service]]:
     return referents, services
 
 
+@dataclass
+class ReferentInput:
+    """What the referent form sends."""
+
+    name: str
+    service_id: int | None = None
+    email: str = ""
+    phone: str = ""
+    visio_url: str = ""
+    theme_ids: list[int] = field(default_factory=list)
+    active: bool = True
+
+
+def save_referent(session: Session, referent: Referent | None, data: ReferentInput) -> Referent:
+    """Create or change a referent; commit."""
+    if data.service_id is not None and session.get(Service, data.service_id) is None:
+        raise JournalError({"service_id": _("Choisissez un service dans la liste.")})
+    if data.visio_url and not data.visio_url.startswith("https://"):
+        raise JournalError({"visio_url": _("Le lien de visio commence par https://")})
+    target = referent if referent is not None else Referent(name="")
+    target.service_id = data.service_id
+    target.name = data.name.strip()
+    target.email = data.email.strip()
+    target.phone = data.phone.strip()
+    target.visio_url = data.visio_url.strip()
+    target.active = data.active
+    target.themes = list(session.scalars(select(Theme).where(Theme.id.in_(data.theme_ids))))
+    session.add(target)
+    session.commit()
+    return target
+
+
 # --------------------------------------------------------------------------- retention
 
 

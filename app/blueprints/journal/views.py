@@ -560,30 +560,22 @@ def edit_referent(referent_id: int):  # type: ignore[no-untyped-def]
 
 def _save_referent(referent: Referent | None):  # type: ignore[no-untyped-def]
     form = _referent_form(referent)
-    if request.method == "POST":
-        if form.validate():
-            if (
-                form.service_id.data is not None
-                and db.session.get(Service, form.service_id.data) is None
-            ):
-                form.service_id.errors = [_("Choisissez un service dans la liste.")]
-            else:
-                target = referent or Referent(name="")
-                target.service_id = form.service_id.data
-                target.name = form.name.data.strip()
-                target.email = (form.email.data or "").strip()
-                target.phone = (form.phone.data or "").strip()
-                target.visio_url = (form.visio_url.data or "").strip()
-                target.active = bool(form.active.data)
-                target.themes = [
-                    t
-                    for t in db.session.scalars(
-                        select(Theme).where(Theme.id.in_(form.themes.data or []))
-                    )
-                ]
-                db.session.add(target)
-                db.session.commit()
-                flash(_("Référent enregistré."), "success")
-                return redirect(url_for("journal.referents"), 303)
-        return render_template("journal/referent_form.html", form=form, referent=referent), 400
-    return render_template("journal/referent_form.html", form=form, referent=referent)
+    if request.method == "POST" and form.validate():
+        data = svc.ReferentInput(
+            name=form.name.data or "",
+            service_id=form.service_id.data,
+            email=form.email.data or "",
+            phone=form.phone.data or "",
+            visio_url=form.visio_url.data or "",
+            theme_ids=list(form.themes.data or []),
+            active=bool(form.active.data),
+        )
+        try:
+            svc.save_referent(db.session, referent, data)
+        except svc.JournalError as error:
+            _apply_errors(form, error)
+        else:
+            flash(_("Référent enregistré."), "success")
+            return redirect(url_for("journal.referents"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("journal/referent_form.html", form=form, referent=referent), status
