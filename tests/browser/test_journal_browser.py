@@ -15,7 +15,7 @@ from app.models.programme import HalfDay, Programme, ProgrammeStatus, Slot
 from app.models.surveys import Neighbourhood
 from app.services import journal as svc
 from app.services import programme as programme_svc
-from tests.browser.conftest import check_axe, login
+from tests.browser.conftest import PHONE, check_axe, login
 from tests.conftest import make_user
 
 TABLET = {"width": 1024, "height": 768}
@@ -108,8 +108,9 @@ def test_visits_and_referral_on_the_tablet(
     assert path, body
 
     # The referent, without an account and without JavaScript, marks it solved.
-    referent = new_page(js=False, viewport=TABLET)
+    referent = new_page(js=False, viewport=PHONE)  # often read on a phone
     referent.goto(path.group(1))
+    assert referent.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert "CAF : aide au logement (APL)" in referent.content()
     check_axe(referent, axe_source)
     assert referent.weight.total() < 30 * 1024  # type: ignore[attr-defined]
