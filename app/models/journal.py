@@ -169,7 +169,9 @@ class VisitChange(Base):
     __tablename__ = "journal_visit_changes"
 
     id: Mapped[int_pk]
-    visit_id: Mapped[int] = mapped_column(ForeignKey("journal_visits.id", ondelete="RESTRICT"))
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("journal_visits.id", ondelete="RESTRICT"), index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[created_at]
     # "created", "updated", "called_back", "contact_erased"…
@@ -212,7 +214,9 @@ class Referral(Base):
     id: Mapped[int_pk]
     # The number written on the paper slip and in the email, e.g. "OR-7K3M9Q".
     reference: Mapped[str] = mapped_column(String(16), unique=True)
-    visit_id: Mapped[int] = mapped_column(ForeignKey("journal_visits.id", ondelete="RESTRICT"))
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("journal_visits.id", ondelete="RESTRICT"), index=True
+    )
     referent_id: Mapped[int | None] = mapped_column(ForeignKey("referents.id", ondelete="SET NULL"))
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
     kind: Mapped[ReferralKind]

@@ -19,11 +19,12 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.db import utcnow
+from app.models.accounts import User
 from app.models.journal import (
     Outcome,
     Referent,
@@ -683,35 +684,53 @@ def retention_days() -> int:
 def erase_expired_contacts(session: Session, now: datetime | None = None) -> int:
     """Erase names, phones and emails past the retention period; commit. Returns how many.
 
-    The clock starts when the visit's last referral closed, or on the visit's day when it had
-    none; a referral still open keeps the contact (the referent needs it).
+    The clock starts when the visit's last referral closed, or at the end of the visit's day
+    when it had none; a referral still open keeps the contact (the referent needs it).
     """
     now = now or utcnow()
     limit = now - timedelta(days=retention_days())
-    candidates = session.scalars(
-        select(Visit)
-        .where(
-            Visit.contact_erased_at.is_(None),
-            (Visit.first_name != "") | (Visit.phone != "") | (Visit.email != ""),
+    referrals_of = Referral.visit_id == Visit.id
+    still_open = exists().where(referrals_of, Referral.closed_at.is_(None))
+    any_referral = exists().where(referrals_of)
+    last_closed = select(func.max(Referral.closed_at)).where(referrals_of).scalar_subquery()
+    # A visit's day ends at midnight in Martigues: the last day that has fully passed the limit.
+    last_day = (limit.astimezone(PARIS) - timedelta(days=1)).date()
+    expired = list(
+        session.scalars(
+            select(Visit.id).where(
+                Visit.contact_erased_at.is_(None),
+                (Visit.first_name != "") | (Visit.phone != "") | (Visit.email != ""),
+                ~still_open,
+                or_(
+                    and_(any_referral, last_closed <= limit),
+                    and_(~any_referral, Visit.day <= last_day),
+                ),
+            )
         )
-        .options(selectinload(Visit.referrals))
-    ).all()
-    erased = 0
-    for visit in candidates:
-        if any(r.closed_at is None for r in visit.referrals):
-            continue
-        if visit.referrals:
-            start = max(_aware(r.closed_at) for r in visit.referrals if r.closed_at is not None)
-        else:
-            start = datetime.combine(visit.day, time(), PARIS) + timedelta(days=1)
-        if start > limit:
-            continue
-        visit.first_name = visit.phone = visit.email = ""
-        visit.contact_erased_at = now
-        session.add(VisitChange(visit=visit, user_id=None, action="contact_erased", fields={}))
-        erased += 1
+    )
+    for chunk in (expired[i : i + 500] for i in range(0, len(expired), 500)):
+        session.execute(
+            update(Visit)
+            .where(Visit.id.in_(chunk))
+            .values(first_name="", phone="", email="", contact_erased_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        session.execute(
+            insert(VisitChange),
+            [
+                {
+                    "visit_id": number,
+                    "user_id": None,
+                    "at": now,
+                    "action": "contact_erased",
+                    "fields": {},
+                }
+                for number in chunk
+            ],
+        )
     session.commit()
-    return erased
+    session.expire_all()
+    return len(expired)
 
 
 def _aware(moment: datetime | None) -> datetime:
@@ -754,31 +773,76 @@ def month_range(year: int, month: int) -> tuple[date, date]:
 
 def export_rows(session: Session, start: date, end: date, progress: Any = None) -> list[list[Any]]:
     """One row per visit between two days (no contact, no private note), formulas neutralised."""
-    visits = session.scalars(
-        select(Visit)
-        .where(Visit.day >= start, Visit.day <= end)
-        .options(*_visit_loads())
+    in_range = (Visit.day >= start, Visit.day <= end)
+    referred: dict[int, list[str]] = {}
+    names = (
+        select(
+            Referral.visit_id,
+            Referral.reference,
+            Referral.status,
+            func.coalesce(Referent.name, Service.name, ""),
+        )
+        .join(Visit, Visit.id == Referral.visit_id)
+        .outerjoin(Referent, Referent.id == Referral.referent_id)
+        .outerjoin(Service, Service.id == Referral.service_id)
+        .where(*in_range)
+        .order_by(Referral.id)
+    )
+    for visit_id, reference, status, to_name in session.execute(names):
+        referred.setdefault(visit_id, []).append(f"{reference} {to_name} ({status.value})")
+    bus_n, lives = aliased(Neighbourhood), aliased(Neighbourhood)
+    query = (
+        select(
+            Visit.id,
+            Visit.day,
+            func.coalesce(CollectionPoint.name, bus_n.name, ""),
+            Visit.procedures,
+            Visit.themes,
+            Visit.outcome,
+            Visit.minutes,
+            Visit.age_band,
+            func.coalesce(lives.name, ""),
+            func.coalesce(User.email, ""),
+            Visit.is_demo,
+        )
+        .outerjoin(bus_n, bus_n.id == Visit.place_neighbourhood_id)
+        .outerjoin(CollectionPoint, CollectionPoint.id == Visit.place_point_id)
+        .outerjoin(lives, lives.id == Visit.neighbourhood_id)
+        .outerjoin(User, User.id == Visit.aidant_id)
+        .where(*in_range)
         .order_by(Visit.day, Visit.id)
-    ).all()
+    )
     rows = []
-    for visit in visits:
+    for (
+        number,
+        day,
+        place,
+        procedures,
+        themes,
+        outcome,
+        minutes,
+        age,
+        lives_in,
+        aidant,
+        demo,
+    ) in session.execute(query):
         row = [
-            visit.id,
-            visit.day.isoformat(),
-            visit.place_name,
+            number,
+            day.isoformat(),
+            place,
             " ; ".join(
                 domain.PROCEDURES_BY_CODE[c].label
-                for c in visit.procedures
+                for c in procedures or ()
                 if c in domain.PROCEDURES_BY_CODE
             ),
-            " ; ".join(labels.THEME_SHORT_LABELS.get(t, t) for t in visit.themes),
-            domain.OUTCOME_LABELS[visit.outcome.value],
-            " ; ".join(f"{r.reference} {r.to_name} ({r.status.value})" for r in visit.referrals),
-            visit.minutes,
-            domain.AGE_BAND_LABELS.get(visit.age_band or "", ""),
-            visit.neighbourhood.name if visit.neighbourhood is not None else "",
-            visit.aidant.email if visit.aidant is not None else "",
-            "oui" if visit.is_demo else "non",
+            " ; ".join(labels.THEME_SHORT_LABELS.get(t, t) for t in themes or ()),
+            domain.OUTCOME_LABELS[outcome.value],
+            " ; ".join(referred.get(number, ())),
+            minutes,
+            domain.AGE_BAND_LABELS.get(age or "", ""),
+            lives_in,
+            aidant,
+            "oui" if demo else "non",
         ]
         rows.append([_neutralise_cell(value) for value in row])
         if progress is not None:
@@ -809,41 +873,51 @@ def figures(
     session: Session, start: date | None = None, end: date | None = None, demo: str = "all"
 ) -> domain.JournalFigures:
     """The dashboard's Journal section for the chosen dates (demo: "all", "real" or "demo")."""
-    query = select(Visit).options(
-        selectinload(Visit.place_neighbourhood),
-        selectinload(Visit.place_point),
-        selectinload(Visit.neighbourhood),
+    # Plain columns, no ORM objects: a year of a busy bus is tens of thousands of visits.
+    bus_n, lives = aliased(Neighbourhood), aliased(Neighbourhood)
+    query = (
+        select(
+            Visit.day,
+            func.coalesce(CollectionPoint.name, bus_n.name, ""),
+            func.coalesce(lives.name, ""),
+            Visit.themes,
+            Visit.procedures,
+            Visit.outcome,
+            Visit.minutes,
+        )
+        .outerjoin(bus_n, bus_n.id == Visit.place_neighbourhood_id)
+        .outerjoin(CollectionPoint, CollectionPoint.id == Visit.place_point_id)
+        .outerjoin(lives, lives.id == Visit.neighbourhood_id)
     )
-    referrals_query = select(Referral).join(Visit)
+    referrals_query = select(Referral.created_at, Referral.closed_at, Referral.status).join(Visit)
+    conditions = []
     if start is not None:
-        query = query.where(Visit.day >= start)
-        referrals_query = referrals_query.where(Visit.day >= start)
+        conditions.append(Visit.day >= start)
     if end is not None:
-        query = query.where(Visit.day <= end)
-        referrals_query = referrals_query.where(Visit.day <= end)
+        conditions.append(Visit.day <= end)
     if demo in ("real", "demo"):
-        flag = demo == "demo"
-        query = query.where(Visit.is_demo.is_(flag))
-        referrals_query = referrals_query.where(Visit.is_demo.is_(flag))
+        conditions.append(Visit.is_demo.is_(demo == "demo"))
     visits = [
         domain.VisitRow(
-            date=v.day,
-            place=v.place_name,
-            neighbourhood=v.neighbourhood.name if v.neighbourhood is not None else "",
-            themes=tuple(v.themes),
-            procedures=tuple(v.procedures),
-            outcome=v.outcome.value,
-            minutes=v.minutes,
+            date=day,
+            place=place,
+            neighbourhood=lives_in,
+            themes=tuple(themes or ()),
+            procedures=tuple(procedures or ()),
+            outcome=outcome.value,
+            minutes=minutes,
         )
-        for v in session.scalars(query)
+        for day, place, lives_in, themes, procedures, outcome, minutes in session.execute(
+            query.where(*conditions)
+        )
     ]
     referrals = [
         domain.ReferralRow(
-            created=_aware(r.created_at),
-            closed=_aware(r.closed_at) if r.closed_at else None,
-            status=r.status.value,
+            created=_aware(created),
+            closed=_aware(closed) if closed else None,
+            status=status.value,
         )
-        for r in session.scalars(referrals_query)
+        for created, closed, status in session.execute(referrals_query.where(*conditions))
     ]
     return domain.journal_figures(visits, referrals)
 
