@@ -82,6 +82,11 @@ def build_config(instance_path: Path, env: Mapping[str, str] | None = None) -> d
         # Outgoing email (app/mail.py): smtp://, smtp+starttls:// or smtps:// URL; none sends nothing.
         "MAIL_URL": env.get("MAIL_URL") or None,
         "MAIL_FROM": env.get("MAIL_FROM") or None,
+        # Logbook: days a consented contact is kept after its last referral closed (3 months),
+        # days before an open referral shows in the follow-ups, days a referent's link works.
+        "JOURNAL_RETENTION_DAYS": int(env.get("JOURNAL_RETENTION_DAYS", 92)),
+        "JOURNAL_FOLLOW_UP_DAYS": int(env.get("JOURNAL_FOLLOW_UP_DAYS", 7)),
+        "JOURNAL_LINK_DAYS": int(env.get("JOURNAL_LINK_DAYS", 60)),
     }
     if production:
         check_production(config, env)

@@ -64,6 +64,12 @@ RESIDENT_CARDS = [
 
 STAFF_CARDS = [
     Card(
+        "journal.day",
+        _l("Journal du bus"),
+        _l("Noter chaque personne aidée, orienter vers un référent, suivre."),
+        nav=_l("Journal"),
+    ),
+    Card(
         "collect.aidant_start",
         _l("Questionnaire avec un habitant"),
         _l("Remplir le questionnaire ensemble sur la tablette."),

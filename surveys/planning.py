@@ -282,6 +282,8 @@ class PlaceNeeds:
     # Overrides of Constraints.min_visits / max_visits for this place.
     min_visits: int | None = None
     max_visits: int | None = None
+    # theme code -> how many of ``needs`` are visits noted in the aidants' logbook
+    logbook: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -532,6 +534,10 @@ def _explain(
     total = sum(place.needs.values())
     percent = (200 * place.needs.get(theme, 0) + total) // (2 * total)  # rounded half up
     clauses = [f"{percent} % des demandes y concernent {THEME_PHRASES[theme]}"]
+    noted = place.logbook.get(theme, 0)
+    if noted:
+        visits = "passage noté" if noted == 1 else "passages notés"
+        clauses[0] += f" (questionnaires et {noted} {visits} au journal du bus)"
     if season is not None and season.weight > 1:
         clauses.append(season.reason)
     request = _request_clause(place, WEEKDAYS[day.weekday()], half)

@@ -364,6 +364,7 @@ def measured_needs(
         names,
         {key: count for key, count in weak.items() if key in names},
     )
+    needs = with_logbook_demand(session, needs, names, place_kind)
     if themes is None:
         return needs
     keep = set(themes)
@@ -374,9 +375,49 @@ def measured_needs(
             needs={t: n for t, n in place.needs.items() if t in keep},
             days=place.days,
             times=place.times,
+            logbook={t: n for t, n in place.logbook.items() if t in keep},
         )
         for place in needs
     ]
+
+
+def with_logbook_demand(
+    session: Session,
+    needs: Sequence[planning.PlaceNeeds],
+    names: Mapping[str, str],
+    place_kind: str,
+) -> list[planning.PlaceNeeds]:
+    """Add the visits of the aidants' logbook to the questionnaires' requests, place by place."""
+    from app.services.journal import logbook_demand
+
+    demand = {key: value for key, value in logbook_demand(session, place_kind).items() if key in names}
+    merged = []
+    for place in needs:
+        extra = demand.pop(place.code, {})
+        combined = dict(place.needs)
+        for theme, count in extra.items():
+            combined[theme] = combined.get(theme, 0) + count
+        merged.append(
+            planning.PlaceNeeds(
+                code=place.code,
+                name=place.name,
+                needs=dict(sorted(combined.items(), key=lambda kv: planning.THEMES.index(kv[0]))),
+                days=place.days,
+                times=place.times,
+                logbook=extra,
+            )
+        )
+    for code in sorted(demand):
+        extra = demand[code]
+        merged.append(
+            planning.PlaceNeeds(
+                code=code,
+                name=names[code],
+                needs=dict(sorted(extra.items(), key=lambda kv: planning.THEMES.index(kv[0]))),
+                logbook=extra,
+            )
+        )
+    return sorted(merged, key=lambda place: place.code)
 
 
 # --------------------------------------------------------------------------- proposing
