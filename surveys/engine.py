@@ -12,7 +12,9 @@ Values are XForm strings: select_multiple codes space-separated, dates `YYYY-MM-
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
+import io
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,6 +24,8 @@ from typing import Any
 from surveys import expressions as ex
 from surveys.errors import AnswerError, ExpressionError
 from surveys.model import (
+    GEO_SHAPE_TYPES,
+    META_TYPES,
     MULTI_TYPES,
     FormDefinition,
     Question,
@@ -33,6 +37,8 @@ Answers = dict[str, Any]
 RawValue = str | Sequence[str] | None
 
 MAX_REPEAT_INSTANCES = 50
+# Answers-dict keys that remember a trigger's last value (never exported: not question names).
+TRIGGER_PREFIX = "__trigger__:"
 _PASSES = 5
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -68,6 +74,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Please write latitude then longitude, for example 43.40 5.05.",
     },
     "too_long": {"fr": "Cette réponse est trop longue.", "en": "This answer is too long."},
+    "datetime": {
+        "fr": "Écrivez une date et une heure, par exemple 25/12/2024 14:30.",
+        "en": "Please write a date and a time, for example 2024-12-25 14:30.",
+    },
+    "geotrace": {
+        "fr": "Écrivez au moins 2 points « latitude longitude » séparés par « ; ».",
+        "en": "Please write at least 2 points 'latitude longitude' separated by ';'.",
+    },
+    "geoshape": {
+        "fr": "Écrivez au moins 3 points « latitude longitude » séparés par « ; ».",
+        "en": "Please write at least 3 points 'latitude longitude' separated by ';'.",
+    },
 }
 MAX_TEXT_LENGTH = 5000
 
@@ -256,6 +274,21 @@ class AnswerContext(ex.Context):
     def current(self) -> ex.Value:
         return self._current
 
+    def indexed(self, name: str, index: int) -> str:
+        if name not in self.structure.index:
+            raise ExpressionError(f"Question inconnue : ${{{name}}}.")
+        repeat = self.structure.repeat_of.get(name)
+        if repeat is None:
+            return _str(self.answers.get(name)) if index == 1 else ""
+        instances = _instances(self.answers, repeat)
+        return _str(instances[index - 1].get(name)) if 1 <= index <= len(instances) else ""
+
+    def pulldata(self, source: str, column: str, key_column: str, key: str) -> str:
+        for row in lookup_rows(self.form, source):
+            if row.get(key_column) == key:
+                return row.get(column, "")
+        return ""
+
     def column(self, name: str) -> ex.Value:
         if self.row is None:
             return super().column(name)
@@ -285,6 +318,30 @@ class AnswerContext(ex.Context):
 
     def now(self) -> dt.datetime:
         return self._now or super().now()
+
+
+_LOOKUPS: dict[tuple[int, str], tuple[FormDefinition, list[dict[str, str]]]] = {}
+
+
+def lookup_rows(form: FormDefinition, source: str) -> list[dict[str, str]]:
+    """Rows of the CSV attached as `source`.csv (for pulldata), read once per form."""
+    cached = _LOOKUPS.get((id(form), source))
+    if cached is not None and cached[0] is form:
+        return cached[1]
+    filename = source if source.lower().endswith(".csv") else f"{source}.csv"
+    data = form.attachments.get(filename)
+    if data is None:
+        raise ExpressionError(f"pulldata() : le fichier « {filename} » n'est pas joint.")
+    text = data.decode("utf-8-sig", errors="replace")
+    delimiter = ";" if text[:2048].count(";") > text[:2048].count(",") else ","
+    rows = [
+        {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        for row in csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    ]
+    if len(_LOOKUPS) > 64:
+        _LOOKUPS.clear()
+    _LOOKUPS[(id(form), source)] = (form, rows)
+    return rows
 
 
 def _str(value: Any) -> str:
@@ -568,17 +625,27 @@ def _settle(
     index: int,
     now: dt.datetime | None,
 ) -> None:
-    if question.type in ("start", "today", "end") or question.type in (
-        "deviceid",
-        "username",
-        "phonenumber",
-        "simserial",
-        "subscriberid",
-    ):
+    if question.type in META_TYPES:
         return
     if not is_relevant(form, answers, question.name, index, now):
         # XLSForm: a non-relevant question has no value (ODK leaves it out of the submission).
         store.pop(question.name, None)
+        return
+    if question.trigger and "calculation" in question.compiled:
+        # Like Enketo: a triggered calculation runs when its trigger's value changes, and
+        # the respondent may change the result afterwards.
+        ctx = AnswerContext(form, answers, question, index, now=now)
+        seen = "|".join(ex.to_string(ctx.ref(name)) for name in question.trigger)
+        key = TRIGGER_PREFIX + question.name
+        if store.get(key, "") == seen:
+            store[key] = seen
+            return
+        store[key] = seen
+        value = _compute(form, answers, question, "calculation", index, now)
+        if value == "":
+            store.pop(question.name, None)
+        else:
+            store[question.name] = value
         return
     if "calculation" in question.compiled:
         stored = _str(store.get(question.name))
@@ -898,6 +965,10 @@ def convert_value(
         return ("OK", None) if text.lower() in _ACK else ("", None)
     if qtype == "geopoint":
         return _parse_geopoint(text, lang_code)
+    if qtype == "datetime":
+        return _parse_datetime(text, lang_code)
+    if qtype in GEO_SHAPE_TYPES:
+        return _parse_shape(qtype, raw if isinstance(raw, str) else text, lang_code)
     if question.list_name is not None:
         allowed = [c.code for c in choices_for(form, answers, question, repeat_index)]
         codes = items if (qtype in MULTI_TYPES or qtype == "rank") else [text]
@@ -945,6 +1016,40 @@ def _parse_date(text: str, lang_code: str) -> tuple[str, str | None]:
         return dt.date.fromisoformat(text[:10]).isoformat(), None
     except ValueError:
         return "", message("date", lang_code)
+
+
+_DATETIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})[T\s]+(\d{1,2})[:hH](\d{2})(?::(\d{2}))?$"
+)
+
+
+def _parse_datetime(text: str, lang_code: str) -> tuple[str, str | None]:
+    match = _DATETIME.match(text.strip())
+    if not match:
+        return "", message("datetime", lang_code)
+    day, error = _parse_date(match.group(1), lang_code)
+    hours, minutes = int(match.group(2)), int(match.group(3))
+    seconds = int(match.group(4) or 0)
+    if error or hours > 23 or minutes > 59 or seconds > 59:
+        return "", message("datetime", lang_code)
+    return f"{day}T{hours:02d}:{minutes:02d}:{seconds:02d}", None
+
+
+def _parse_shape(qtype: str, text: str, lang_code: str) -> tuple[str, str | None]:
+    """A geotrace/geoshape typed as points: 'lat lon[ alt acc]' separated by ';' or lines."""
+    parts = [p.strip() for p in re.split(r"[;\n]+", text) if p.strip()]
+    points: list[str] = []
+    for part in parts:
+        value, error = _parse_geopoint(part, lang_code)
+        if error:
+            return "", message(qtype, lang_code)
+        points.append(value)
+    if qtype == "geoshape" and points and points[0] != points[-1]:
+        points.append(points[0])  # ODK closes a shape by repeating its first point
+    needed = 2 if qtype == "geotrace" else 4
+    if len(points) < needed:
+        return "", message(qtype, lang_code)
+    return ";".join(points), None
 
 
 def _parse_geopoint(text: str, lang_code: str) -> tuple[str, str | None]:

@@ -41,7 +41,7 @@ from app.services.forms import load_definition
 from surveys import engine as E
 from surveys.errors import AnswerError, SurveyError, UploadError
 from surveys.media import check_upload
-from surveys.model import FormDefinition
+from surveys.model import UPLOAD_TYPES, FormDefinition
 
 COOKIE_NAME = "mairiebus_draft"
 COOKIE_MAX_AGE = 30 * 24 * 3600
@@ -376,7 +376,7 @@ def _take_uploads(
         items = answers.get(page.repeat) or []
         store = items[page.instance - 1] if 1 <= page.instance <= len(items) else {}
     for question in page.fields:
-        if question.type not in ("image", "file"):
+        if question.type not in UPLOAD_TYPES:
             continue
         sent = uploads.get(question.name)
         if sent is None or not sent.data:
@@ -459,7 +459,7 @@ def display_value(item: E.FieldView, language: str = "fr") -> str:
     if item.choices:
         labels = {c.code: c.label for c in item.choices}
         return ", ".join(labels.get(code, code) for code in item.value.split())
-    if item.type in ("image", "file"):
+    if item.type in UPLOAD_TYPES:
         return item.value.rsplit("/", 1)[-1]
     if item.type == "acknowledge":
         return "OK"

@@ -47,6 +47,7 @@ from app.services.forms import current_version, load_definition
 from app.services.throttle import client_key, get_throttle
 from surveys.engine import FieldView, PageView
 from surveys.labels import THEMES
+from surveys.model import UPLOAD_TYPES
 
 HONEYPOT = "website"
 DONE_KEY = "collect_done"
@@ -228,7 +229,7 @@ def _render_page(
     summary_errors: bool = False,
 ):  # type: ignore[no-untyped-def]
     previous = drafts.previous_key(draft, page_view.key)
-    has_upload = any(f.type in ("image", "file") for f in page_view.fields)
+    has_upload = any(f.type in UPLOAD_TYPES for f in page_view.fields)
     errors = [(f.name, f.label, f.error) for f in page_view.fields if f.error]
     return render_template(
         "collect/page.html",
@@ -272,7 +273,7 @@ def _raw_from_request(draft: Response, key: str) -> tuple[dict[str, Any], dict[s
     uploads: dict[str, drafts.UploadedFile] = {}
     for question in page.fields:
         name = question.name
-        if question.type in ("image", "file"):
+        if question.type in UPLOAD_TYPES:
             storage = request.files.get(name)
             if isinstance(storage, FileStorage) and storage.filename:
                 uploads[name] = drafts.UploadedFile(storage.filename, storage.read())
