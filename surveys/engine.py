@@ -17,7 +17,7 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -844,35 +844,40 @@ def submit_page(
     raw: Mapping[str, RawValue],
     language: str | None = None,
     now: dt.datetime | None = None,
+    shown: Collection[str] | None = None,
 ) -> PageResult:
-    """Check a page's raw strings (type, required, constraint) and merge the valid values."""
+    """Check a page's raw strings (type, required, constraint) and merge the valid values.
+
+    `shown` names the fields the respondent had on screen: one revealed by an answer on this
+    very page is not "missing" yet (the page comes back with it, without an error).
+    """
     lang = form.resolve_language(language)
     code = language_code(lang) if lang != "default" else "fr"
     page = get_page(form, answers, key)
     result: Answers = copy.deepcopy(answers)
     store = _store_for(result, page)
     errors: dict[str, str] = {}
-    converted: dict[str, str] = {}
     for question in page.fields:
         if question.type == "note" or question.read_only:
             continue
+        if "choice_filter" in question.compiled:
+            # A cascade is checked against the parent's value sent on this same page.
+            result = recompute(form, result, now)
+            store = _store_for(result, page)
         if question.name not in raw:
             # Not sent (e.g. an unticked box list): an empty answer.
-            converted[question.name] = ""
+            store.pop(question.name, None)
             continue
         value, error = convert_value(
             form, result, question, raw[question.name], page.instance, code
         )
         if error:
             errors[question.name] = error
+        elif value == "":
+            store.pop(question.name, None)
         else:
-            converted[question.name] = value
-    # Same-page skip logic depends on values given on this page, so merge before checking.
-    for name, value in converted.items():
-        if value == "":
-            store.pop(name, None)
-        else:
-            store[name] = value
+            # Merged at once: same-page skip logic and cascades depend on it.
+            store[question.name] = value
     result = recompute(form, result, now)
     for question in page.fields:
         if question.name in errors or question.type == "note" or question.read_only:
@@ -881,19 +886,21 @@ def submit_page(
             continue
         value = _value_in(result, page, question.name)
         if value == "":
+            if shown is not None and question.name not in shown:
+                continue  # just revealed: asked now, not an error
             needed = question.required or _truthy(
                 form, result, question, "required", page.instance, now, default=False
             )
             if needed:
-                errors[question.name] = pick_label(
-                    question.required_message, lang, message("required", code)
+                text = pick_label(question.required_message, lang, message("required", code))
+                errors[question.name] = render_text(
+                    form, result, text, page.instance, lang, question
                 )
             continue
         current: ex.Value = value
         if not _truthy(form, result, question, "constraint", page.instance, now, current):
-            errors[question.name] = pick_label(
-                question.constraint_message, lang, message("constraint", code)
-            )
+            text = pick_label(question.constraint_message, lang, message("constraint", code))
+            errors[question.name] = render_text(form, result, text, page.instance, lang, question)
     if errors:
         # Invalid values are not kept; the caller redisplays `raw` with the messages.
         for name in errors:

@@ -281,7 +281,9 @@ def save_page(
         result = E.PageResult(answers)
     else:
         try:
-            result = E.submit_page(definition, answers, key, raw, language=language, now=now)
+            result = E.submit_page(
+                definition, answers, key, raw, language=language, now=now, shown=shown or None
+            )
         except SurveyError as error:
             raise DraftError(str(error)) from error
     errors = {**result.errors, **upload_errors}

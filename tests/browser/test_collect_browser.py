@@ -132,7 +132,7 @@ def _answer_rest(flow: Flow) -> None:
     flow.next("last_word")
     page.get_by_label("Voulez-vous ajouter quelque chose ?").fill("Merci pour le bus.")
     flow.next("check")
-    assert page.url.endswith("/repondre/verification")
+    assert page.url.endswith("/questionnaire/verification")
 
 
 @pytest.mark.parametrize("js", [True, False])
@@ -231,7 +231,7 @@ def test_aidant_fills_in_on_a_tablet(app: Flask, new_page, axe_source: str, js: 
     for _ in range(6):  # the optional pages
         with page.expect_navigation():
             _next(page)()
-    assert page.url.endswith("/repondre/verification")
+    assert page.url.endswith("/questionnaire/verification")
     with page.expect_navigation():
         page.get_by_role("button", name="Envoyer mes réponses").click()
     assert "Commencer un nouveau questionnaire" in page.content()

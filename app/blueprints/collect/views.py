@@ -199,7 +199,7 @@ def start(code: str):  # type: ignore[no-untyped-def]
     return _start_page(link, version, point)
 
 
-@bp.route("/repondre/recommencer", methods=["POST"])
+@bp.route("/questionnaire/recommencer", methods=["POST"])
 @public
 def restart():  # type: ignore[no-untyped-def]
     """Throw the current draft away and go back to its start page."""
@@ -333,7 +333,7 @@ def page(key: str):  # type: ignore[no-untyped-def]
     return redirect(_page_url(target), code=303)
 
 
-@bp.route("/repondre/verification", methods=["GET"])
+@bp.route("/questionnaire/verification", methods=["GET"])
 @public
 def check():  # type: ignore[no-untyped-def]
     """Check your answers, then send them."""
@@ -354,7 +354,7 @@ def check():  # type: ignore[no-untyped-def]
     )
 
 
-@bp.route("/repondre/envoyer", methods=["GET", "POST"])
+@bp.route("/questionnaire/envoyer", methods=["GET", "POST"])
 @public
 def send():  # type: ignore[no-untyped-def]
     """Submit the answers (idempotent: a double tap gives the same thank-you page)."""
