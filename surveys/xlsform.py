@@ -8,6 +8,7 @@ then build our own dataclasses from its JSON and add the checks pyxform leaves t
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Mapping
@@ -273,16 +274,15 @@ def _run_pyxform(raw: _Raw, want_xml: bool = False) -> dict[str, Any]:
         survey = create_survey_element_from_dict(result)
         xml = survey.to_xml(validate=False, warnings=warnings)
     except PyXFormError as exc:
-        raise FormImportError([translate_pyxform_error(exc)]) from exc
+        raise FormImportError([_locate(translate_pyxform_error(exc), raw)]) from exc
     except Exception as exc:  # noqa: BLE001 - pyxform may fail in many ways on odd files
-        raise FormImportError(
-            [
-                FormError(
-                    "Le convertisseur XLSForm n'a pas pu lire ce questionnaire.",
-                    detail=f"{type(exc).__name__}: {exc}",
-                )
-            ]
-        ) from exc
+        # A library's internal message (a TypeError's "__init__() got an unexpected keyword
+        # argument") means nothing to a coordinator: say what to look at instead.
+        error = FormError(
+            "Le convertisseur XLSForm n'a pas pu lire ce questionnaire. Vérifiez les colonnes "
+            "type, name, parameters et les réglages de la feuille settings.",
+        )
+        raise FormImportError([_locate(error, raw, str(exc))]) from exc
     if want_xml:
         result["__xform__"] = xml
     return result
@@ -329,7 +329,43 @@ _TRANSLATIONS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"[Nn]o label or hint"), "Il manque le libellé (colonne label) de cette question."),
     (re.compile(r"parameter"), "Paramètres invalides (colonne parameters)."),
+    (
+        re.compile(r"Missing calculation"),
+        "Il manque le calcul (colonne calculation) de cette ligne « calculate ».",
+    ),
+    (
+        re.compile(r"Choice filter not supported with or_other"),
+        "Un filtre de choix (choice_filter) ne va pas avec « or_other » : "
+        "ajoutez un choix « other » à la liste à la place.",
+    ),
+    (
+        re.compile(r"List name not in columns sheet: (\S+)"),
+        "La liste « {0} » de la boucle n'existe pas dans la feuille « choices ».",
+    ),
 ]
+
+
+_QUOTED = re.compile(r"['\"“«]\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*['\"”»]")
+
+
+def _locate(error: FormError, raw: _Raw, text: str | None = None) -> FormError:
+    """Give a row to an error pyxform left without one, from a question name it quotes."""
+    if error.row is not None:
+        return error
+    names: dict[str, int] = {}
+    for index, row in enumerate(raw.survey):
+        name = str(row.get("name", "") or "").strip()
+        if name:
+            names.setdefault(name, index + 2)
+    for candidate in _QUOTED.findall(text or error.detail or ""):
+        if candidate in names:
+            return dataclasses.replace(
+                error,
+                row=names[candidate],
+                sheet=error.sheet or "survey",
+                name=error.name or candidate,
+            )
+    return error
 
 
 def translate_pyxform_error(exc: Exception) -> FormError:

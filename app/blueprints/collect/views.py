@@ -7,6 +7,7 @@ draft is found through the HttpOnly cookie ``mairiebus_draft``; nothing needs Ja
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -26,6 +27,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
@@ -45,9 +47,10 @@ from app.services import collection as sites
 from app.services import responses as drafts
 from app.services.forms import current_version, load_definition
 from app.services.throttle import client_key, get_throttle
+from surveys import richtext
 from surveys.engine import FieldView, PageView
 from surveys.labels import THEMES
-from surveys.model import UPLOAD_TYPES
+from surveys.model import UPLOAD_TYPES, language_code
 
 HONEYPOT = "website"
 DONE_KEY = "collect_done"
@@ -60,8 +63,35 @@ def _see_other(endpoint: str, **values: Any) -> FlaskResponse:
     return redirect(url_for(endpoint, **values), code=303)
 
 
+FORM_LANGUAGE_KEY = "collect_form_language"
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
+
+
 def _language() -> str:
+    """The questionnaire's language: one the respondent picked among the form's, else the UI's.
+
+    The engine falls back to the form's ``default_language`` when the form lacks it.
+    """
+    if request.args.get("lang") in ("fr", "en"):
+        session.pop(FORM_LANGUAGE_KEY, None)  # the site's own switch wins
+    wanted = request.args.get("langue", "")
+    if _LANGUAGE_CODE.match(wanted):
+        session[FORM_LANGUAGE_KEY] = wanted
+    picked = session.get(FORM_LANGUAGE_KEY)
+    if isinstance(picked, str) and _LANGUAGE_CODE.match(picked):
+        return picked
     return "en" if str(get_locale()).startswith("en") else "fr"
+
+
+def _language_choices(definition) -> list[tuple[str, str, bool]]:  # type: ignore[no-untyped-def]
+    """(code, name, current) for each language of a multilingual form."""
+    if len(definition.languages) < 2:
+        return []
+    current = definition.resolve_language(_language())
+    return [
+        (language_code(lang), re.sub(r"\s*\([^)]*\)\s*$", "", lang) or lang, lang == current)
+        for lang in definition.languages
+    ]
 
 
 def _current_draft() -> Response | None:
@@ -231,6 +261,7 @@ def _render_page(
     previous = drafts.previous_key(draft, page_view.key)
     has_upload = any(f.type in UPLOAD_TYPES for f in page_view.fields)
     errors = [(f.name, f.label, f.error) for f in page_view.fields if f.error]
+    definition = drafts.definition_of(draft)
     return render_template(
         "collect/page.html",
         view=page_view,
@@ -239,10 +270,23 @@ def _render_page(
         has_upload=has_upload,
         errors=errors,
         then=then,
-        title=drafts.definition_of(draft).title,
+        title=definition.title,
         assisted=draft.channel is Channel.ASSISTED,
         range_values=range_values,
+        form_languages=_language_choices(definition),
     ), status
+
+
+@bp.app_template_filter("rich")
+def rich(text: str) -> Markup:
+    """A label or hint with XLSForm's formatting (markdown, colour spans), sanitised."""
+    return Markup(richtext.to_html(text or ""))  # noqa: S704 - nh3 keeps a safe subset only
+
+
+@bp.app_template_filter("plain")
+def plain(text: str) -> str:
+    """A label's words without formatting (inside links and error summaries)."""
+    return richtext.to_text(text or "")
 
 
 def range_values(item: FieldView) -> list[str]:
