@@ -299,9 +299,25 @@ def attach_form(session: Session, point: CollectionPoint, form_id: str) -> Colle
     form = session.scalar(select(Form).where(Form.form_id == form_id))
     if form is None or not form.versions:
         raise SiteError(_("Ce questionnaire n'existe pas."))
+    if missing_files(session, form):
+        raise SiteError(
+            _(
+                "Ce questionnaire attend encore des fichiers (fichiers manquants : %(files)s). "
+                "Joignez-les en important à nouveau le questionnaire avec ses fichiers.",
+                files=", ".join(missing_files(session, form)),
+            )
+        )
     link = _attach(session, point, form)
     session.commit()
     return link
+
+
+def missing_files(session: Session, form: Form) -> list[str]:
+    """List files the form's current version still waits for (empty when it can be offered)."""
+    from app.services.forms import current_version, load_definition
+
+    version = current_version(session, form.form_id)
+    return list(load_definition(version).missing_files) if version is not None else []
 
 
 def detach_link(session: Session, link: CollectionLink) -> None:

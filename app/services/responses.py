@@ -113,9 +113,14 @@ def start_draft(
     aidant_id: int | None = None,
     language: str = "fr",
     honeypot: bool = False,
+    preview: bool = False,
     now: dt.datetime | None = None,
 ) -> tuple[Response, str]:
-    """Create a draft response; return it with the cookie token (shown once, stored hashed)."""
+    """Create a draft response; return it with the cookie token (shown once, stored hashed).
+
+    A ``preview`` draft (a coordinator trying a version) is answered like any other and
+    thrown away at the end: it never becomes a response.
+    """
     moment = now or utcnow()
     definition = load_definition(version)
     answers = E.new_answers(definition, moment)
@@ -132,18 +137,27 @@ def start_draft(
         started_at=moment,
         updated_at=moment,
         draft_token_hash=hash_token(token),
-        draft_state=_state(answers, first.key if first else CHECK_PAGE, honeypot),
+        draft_state=_state(answers, first.key if first else CHECK_PAGE, honeypot, preview),
     )
     session.add(response)
     session.commit()
     return response, token
 
 
-def _state(answers: E.Answers, page: str, honeypot: bool = False) -> dict[str, Any]:
+def _state(
+    answers: E.Answers, page: str, honeypot: bool = False, preview: bool = False
+) -> dict[str, Any]:
     state: dict[str, Any] = {"answers": answers, "page": page}
     if honeypot:
         state["honeypot"] = True
+    if preview:
+        state["preview"] = True
     return state
+
+
+def is_preview(response: Response) -> bool:
+    """True for a coordinator's preview draft (never stored as a response)."""
+    return bool((response.draft_state or {}).get("preview"))
 
 
 def load_draft(session: Session, token: str | None) -> Response | None:
@@ -208,7 +222,7 @@ def _require_draft(response: Response) -> None:
 def _save(
     session: Session, response: Response, answers: E.Answers, page: str, language: str
 ) -> None:
-    response.draft_state = _state(answers, page, is_honeypot(response))
+    response.draft_state = _state(answers, page, is_honeypot(response), is_preview(response))
     response.language = language
     response.updated_at = utcnow()
     session.commit()
@@ -507,8 +521,9 @@ def submit(
     moment = now or utcnow()
     definition = definition_of(response)
     answers = answers_of(response)
-    if is_honeypot(response):
-        # Silently accepted, never stored: the robot sees the usual thank-you page.
+    if is_honeypot(response) or is_preview(response):
+        # Silently accepted, never stored: the robot sees the usual thank-you page; a
+        # coordinator's preview ends there too.
         session.delete(response)
         session.commit()
         return None

@@ -41,7 +41,14 @@ from app.blueprints.collect.forms import (
 )
 from app.errors import fail
 from app.extensions import db
-from app.models import Channel, CollectionLink, CollectionPoint, PointKind, Response
+from app.models import (
+    Channel,
+    CollectionLink,
+    CollectionPoint,
+    FormVersion,
+    PointKind,
+    Response,
+)
 from app.security import coordinator_required, public, staff_required
 from app.services import collection as sites
 from app.services import responses as drafts
@@ -222,11 +229,27 @@ def start(code: str):  # type: ignore[no-untyped-def]
     version = current_version(db.session, link.form.form_id)
     if version is None or link.form.archived:
         fail(404, _("Ce questionnaire n'est plus proposé."))
+    if load_definition(version).missing_files:
+        fail(404, _("Ce questionnaire n'est pas encore prêt. Revenez bientôt."))
     # An archived point's old posters still open the questionnaire, but record no place.
     point = None if link.collection_point.archived else link.collection_point
     if request.method == "POST":
         return _begin(version, point)
     return _start_page(link, version, point)
+
+
+@bp.route("/apercu/<int:version_pk>", methods=["POST"])
+@coordinator_required
+def preview(version_pk: int):  # type: ignore[no-untyped-def]
+    """A coordinator answers any version, without a collection point; nothing is stored."""
+    version = db.session.get(FormVersion, version_pk)
+    if version is None:
+        fail(404, _("Cette version n'existe pas."))
+    response, token = drafts.start_draft(
+        db.session, version, channel=Channel.ASSISTED, language=_language(), preview=True
+    )
+    flash(_("Aperçu : vos réponses ne seront pas enregistrées."), "info")
+    return _with_cookie(redirect(_page_url(drafts.resume_key(response)), code=303), token)
 
 
 @bp.route("/questionnaire/recommencer", methods=["POST"])
