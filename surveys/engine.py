@@ -260,6 +260,10 @@ class AnswerContext(ex.Context):
     def ref(self, name: str) -> ex.NodeSet:
         if name not in self.structure.index:
             raise ExpressionError(f"Question inconnue : ${{{name}}}.")
+        target = self.structure.index[name]
+        if target.is_repeat:
+            # ${repeat} is its instances (count(${repeat}) counts them, as in ODK).
+            return ex.NodeSet(tuple("" for _ in _instances(self.answers, name)))
         repeat = self.structure.repeat_of.get(name)
         if repeat is None:
             return ex.NodeSet((_str(self.answers.get(name)),))

@@ -238,7 +238,7 @@ def _distance(ctx: Context, a: tuple[Expr, ...]) -> Value:
     points = _points_of(_eval(a[0], ctx))
     if points is None:
         return math.nan
-    return sum(great_circle(points[i - 1], points[i]) for i in range(1, len(points)))
+    return float(sum(great_circle(points[i - 1], points[i]) for i in range(1, len(points))))
 
 
 def _area(ctx: Context, a: tuple[Expr, ...]) -> Value:

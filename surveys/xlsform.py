@@ -496,6 +496,17 @@ def _check_raw(
                         f"Colonne « {header} » ignorée ({why}).", "survey", row_number, str(header)
                     )
                 )
+        if any("last-saved#" in str(v) for v in row.values() if isinstance(v, str)):
+            notes.append(
+                FormIssueNote(
+                    "${last-saved#…} reste vide : il n'y a pas de réponse précédente "
+                    "sur un navigateur.",
+                    "survey",
+                    row_number,
+                    None,
+                    name,
+                )
+            )
         if not raw_type:
             continue
         qtype, arg, _ = _fold_type(raw_type)

@@ -143,6 +143,7 @@ def _is_staff() -> bool:
 
 def _start_page(link: CollectionLink | None, version, point: CollectionPoint | None):  # type: ignore[no-untyped-def]
     draft = _current_draft()
+    _language()  # remembers ?langue= from a poster or a link for the draft about to start
     definition = load_definition(version)
     page_count = max(1, len(_visible_pages(definition)))
     return render_template(
