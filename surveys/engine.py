@@ -149,6 +149,9 @@ class FieldView:
     read_only: bool
     section: str | None
     error: str | None = None
+    # Other fields of the page depend on this one (shown, filtered, labelled): with
+    # JavaScript, the page is refreshed as soon as it changes.
+    reveals: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -784,6 +787,40 @@ def _value_in(answers: Answers, page: Page, name: str) -> str:
     return _str(answers.get(name))
 
 
+def page_drivers(form: FormDefinition, page: Page) -> frozenset[str]:
+    """Names of this page's fields that other fields of the page depend on.
+
+    A follow-up question's `relevant`, a cascade's `choice_filter`, a `required` condition or
+    a `${}` in a label may read an answer given on the same page, directly or through calculates.
+    """
+    index = _structure(form).index
+    on_page = {q.name for q in page.fields}
+    found: set[str] = set()
+    for question in page.fields:
+        refs: set[str] = set()
+        for column in ("relevant", "choice_filter", "required"):
+            expr = question.compiled.get(column)
+            if expr is not None:
+                refs |= ex.references(expr)
+        for text in (*question.labels.values(), *question.hints.values()):
+            refs |= set(_REF_IN_TEXT.findall(text))
+        for ancestor in _structure(form).ancestors(question.name):
+            expr = ancestor.compiled.get("relevant")
+            if expr is not None:
+                refs |= ex.references(expr)
+        seen: set[str] = set()
+        while refs:
+            name = refs.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            target = index.get(name)
+            if target is not None and "calculation" in target.compiled:
+                refs |= ex.references(target.compiled["calculation"])
+        found |= (seen & on_page) - {question.name}
+    return frozenset(found)
+
+
 def view_page(
     form: FormDefinition,
     answers: Answers,
@@ -797,6 +834,7 @@ def view_page(
     page = get_page(form, answers, key)
     errors = errors or {}
     raw = raw or {}
+    drivers = page_drivers(form, page)
     fields = []
     for question, section in zip(page.fields, page.sections, strict=False):
         if not is_relevant(form, answers, question.name, page.instance):
@@ -821,6 +859,7 @@ def view_page(
                 read_only=question.read_only,
                 section=section,
                 error=errors.get(question.name),
+                reveals=question.name in drivers,
             )
         )
     title = pick_label(page.group.labels, lang, "") if page.group else ""

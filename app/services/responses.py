@@ -274,7 +274,8 @@ def save_page(
     uploads: dict[str, UploadedFile] | None = None,
     now: dt.datetime | None = None,
 ) -> Step:
-    """Check and keep a page's answers, then say where to go (``action``: next/back/add/remove).
+    """Check and keep a page's answers, then say where to go (``action``: next/back/add/remove,
+    or refresh: keep what is valid and stay).
 
     Valid answers are always kept, even when another field of the page has an error or the
     respondent goes back. A question that became relevant on this very page (e.g. "how did you
@@ -307,6 +308,11 @@ def save_page(
         target = previous_key_for(definition, answers, key) or key
         _save(session, response, answers, target, language)
         return Step(target)
+    if action == "refresh":
+        # JavaScript asks for the page again after an answer that reveals or filters others:
+        # valid answers are kept, nothing is reported as missing yet.
+        _save(session, response, answers, key, language)
+        return Step(key)
     if errors:
         _save(session, response, answers, key, language)
         return Step(key, errors, result.raw)

@@ -163,7 +163,9 @@ def test_every_type_renders_and_round_trips(app: Flask, client: FlaskClient, cod
     summary = page_text(client.get("/questionnaire/verification"))
     assert "Rouge" in summary and "Lundi, Mercredi" in summary and "Bleu, Rouge" in summary
     assert "25/12/2012" in summary and "doc-" in summary
-    sent = client.post("/questionnaire/envoyer", data={"csrf_token": token, "idempotency_key": "x" * 24})
+    sent = client.post(
+        "/questionnaire/envoyer", data={"csrf_token": token, "idempotency_key": "x" * 24}
+    )
     assert sent.status_code == 303
 
     with app.app_context():

@@ -16,7 +16,6 @@ from app.services.forms import import_form
 from surveys import engine as E
 from surveys import xlsform
 from surveys.errors import FormImportError
-from surveys.richtext import to_html
 from surveys.xlsform import load_form
 from tests.conftest import csrf_token, page_text
 
@@ -95,6 +94,8 @@ def test_defect4_references_are_filled_in_constraint_and_required_messages() -> 
 def test_defect5_label_markup_is_rendered_through_a_sanitiser(
     app: Flask, client: FlaskClient
 ) -> None:
+    from surveys.richtext import to_html
+
     assert to_html("**Bienvenue**") == "<strong>Bienvenue</strong>"
     assert to_html("[x](javascript:alert(1))") == "[x](javascript:alert(1))"
     assert "font-size" not in to_html('<span style="color:red;font-size:9em">a</span>')
@@ -144,3 +145,25 @@ def test_defect7_row_found_from_a_quoted_name_when_pyxform_gives_none() -> None:
     assert error.row is None
     located = xlsform._locate(error, raw)
     assert (located.sheet, located.row, located.name) == ("survey", 4, "street")
+
+
+def test_defect1_with_javascript_the_refresh_action_reveals_without_moving_on(
+    app: Flask, client: FlaskClient
+) -> None:
+    token = _start(app, client, "18_revealed_required.md")
+    html = client.get("/repondre/contact").get_data(as_text=True)
+    # The answer that reveals the follow-up is marked for collect.js.
+    assert 'data-reveals="how_heard"' in html
+    sent = client.post(
+        "/repondre/contact",
+        data={
+            "csrf_token": token,
+            "how_heard": "other",
+            "action": "refresh",
+            "shown": ["how_heard"],
+        },
+    )
+    assert sent.status_code == 303 and sent.headers["Location"] == "/repondre/contact"
+    page = page_text(client.get("/repondre/contact"))
+    assert 'id="f-heard_other"' in page and "Merci de répondre" not in page
+    assert "Dites-nous" not in page  # no error shown for the question just revealed

@@ -372,7 +372,7 @@ def page(key: str):  # type: ignore[no-untyped-def]
         return _render_page(draft, drafts.view(draft, key, language), then=request.args.get("then"))
     raw, uploads = _raw_from_request(draft, key)
     action = request.form.get("action", "next")
-    if action not in ("next", "back", "add", "remove"):
+    if action not in ("next", "back", "add", "remove", "refresh"):
         action = "next"
     shown = frozenset(request.form.getlist("shown"))
     try:
