@@ -178,3 +178,26 @@ def test_export_xlsform_writes_list_files_beside_it(runner, tmp_path: Path) -> N
         args=["surveys", "import", str(out), "--attach", str(tmp_path / "towns.csv")]
     )
     assert reimport.exit_code == 0, reimport.output
+
+
+def test_export_in_kobo_layout(app: Flask, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        made = {k: (r.id, r.uuid) for k, r in club_with_responses().items()}
+    out = tmp_path / "club.xlsx"
+    args = ["surveys", "export", "club", "--format", "xlsx", "--layout", "kobo", "-o", str(out)]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out, read_only=True)
+    rows = list(book["responses"].iter_rows(values_only=True))
+    header = list(rows[0])
+    assert header[-9:-5] == ["_id", "_uuid", "_submission_time", "_index"]
+    first = dict(zip(header, rows[1], strict=True))
+    assert (first["_id"], first["_uuid"], first["_index"]) == (*made["old"], 1)
+    kids = list(book["kids"].iter_rows(values_only=True))
+    assert list(kids[0])[-5:] == [
+        "_index",
+        "_parent_table_name",
+        "_parent_index",
+        "_submission__id",
+        "_submission__uuid",
+    ]
