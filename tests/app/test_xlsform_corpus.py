@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.db import db
 from app.models import Answer, PointKind, Response, ResponseStatus
@@ -345,3 +345,52 @@ def test_corpus_form_imports_and_is_answered_end_to_end(
 def test_corpus_has_at_least_twenty_forms() -> None:
     assert len(list(CORPUS.glob("*.md"))) >= 20
     assert len(CASES) >= 20 - 1  # the missing-files form is answered in preview (below)
+
+
+def test_missing_files_form_is_a_draft_that_can_be_previewed_not_offered(
+    app: Flask, client: FlaskClient, auth
+) -> None:  # type: ignore[no-untyped-def]
+    data = (CORPUS / "11_missing_files.md").read_bytes()
+    with app.app_context():
+        result = import_form(db.session, data, "11_missing_files.md")
+        assert any("Fichier manquant « communes.csv »" in w for w in result.warnings)
+        assert any("Fichier manquant « arrets.geojson »" in w for w in result.warnings)
+        point = sites.create_point(db.session, sites.PointData("Marché", PointKind.OTHER, None))
+        with pytest.raises(sites.SiteError, match="fichiers manquants : communes.csv"):
+            sites.attach_form(db.session, point, "missing_files")
+        version_id = result.version.id
+    auth.login()
+    page = page_text(client.get("/admin/questionnaires/missing_files"))
+    assert "Fichiers manquants" in page and "communes.csv, arrets.geojson" in page
+    token = csrf_token(client, "/admin/questionnaires/missing_files")
+    begun = client.post(f"/apercu/{version_id}", data={"csrf_token": token})
+    assert begun.status_code == 303 and begun.headers["Location"] == "/repondre/commune"
+    preview = page_text(client.get("/repondre/commune"))
+    assert "Aperçu : vos réponses ne seront pas enregistrées." in preview
+    # The list waits for its file: a required choice with no choices cannot be answered, so
+    # the coordinator sees the page as residents would and goes on to the end.
+    sent = client.post("/repondre/commune", data={"csrf_token": token, "shown": ["commune"]})
+    assert sent.status_code == 400
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Response))
+        assert before == 1  # the preview draft only
+
+
+def test_a_preview_is_never_stored_as_a_response(app: Flask, client: FlaskClient, auth) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        version_id = import_form(
+            db.session, (CORPUS / "10_entities_empty.md").read_bytes(), "10.md"
+        ).version.id
+    auth.login()
+    token = csrf_token(client, "/admin/questionnaires/entities_empty")
+    begun = client.post(f"/apercu/{version_id}", data={"csrf_token": token})
+    location = begun.headers["Location"]
+    sent = client.post(location, data={"csrf_token": token, "comment": "Essai", "shown": "comment"})
+    assert sent.headers["Location"] == "/questionnaire/verification"
+    done = client.post(
+        "/questionnaire/envoyer", data={"csrf_token": token, "idempotency_key": "p" * 24}
+    )
+    assert done.status_code == 303 and done.headers["Location"] == "/merci"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
