@@ -241,6 +241,30 @@ CASES = [
         },
     ),
     Case(
+        "22_large_baseline.md",
+        pages={
+            "identification": {
+                "identification_q1": "yes",
+                "identification_q2": "4",
+                "identification_q3": ["caf", "other"],
+                "identification_q4": "Carte vitale",
+            },
+            "housing": {"housing_q1": "no", "housing_q3": ["housing"]},
+            "person#0": {"__action": "add"},
+            "person#1": {"person_name": "Karim", "person_age": "52"},
+        },
+        stored={
+            ("identification_q2", 0): "4",
+            ("identification_q3", 0): "caf other",
+            ("identification_q4", 0): "Carte vitale",
+            ("identification_score", 0): "6",
+            ("housing_score", 0): "1",
+            ("total_score", 0): "7",
+            ("person_name", 1): "Karim",
+        },
+        absent=("housing_q2", "housing_q4"),
+    ),
+    Case(
         "21_intent_and_externals.md",
         warnings=("Colonne « intent » ignorée", "csv-external"),
         pages={"app": {"ref": "A-12"}, "why": {"why": "Test"}},
