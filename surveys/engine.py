@@ -802,6 +802,7 @@ def page_drivers(form: FormDefinition, page: Page) -> frozenset[str]:
             expr = question.compiled.get(column)
             if expr is not None:
                 refs |= ex.references(expr)
+        refs |= set(question.trigger)  # a triggered value shows as soon as its trigger changes
         for text in (*question.labels.values(), *question.hints.values()):
             refs |= set(_REF_IN_TEXT.findall(text))
         for ancestor in _structure(form).ancestors(question.name):
@@ -921,6 +922,7 @@ def submit_page(
         else:
             # Merged at once: same-page skip logic and cascades depend on it.
             store[question.name] = value
+    _keep_corrections(form, answers, result, page, raw)
     result = recompute(form, result, now)
     for question in page.fields:
         if question.name in errors or question.type == "note" or question.read_only:
@@ -950,6 +952,31 @@ def submit_page(
             _store_for(result, page).pop(name, None)
         result = recompute(form, result, now)
     return PageResult(result, errors, {k: raw[k] for k in raw})
+
+
+def _keep_corrections(
+    form: FormDefinition, before: Answers, after: Answers, page: Page, raw: Mapping[str, RawValue]
+) -> None:
+    """A triggered value the respondent changed by hand on this page is theirs to keep.
+
+    (Without JavaScript the trigger and its target arrive together; marking the trigger as
+    already seen stops recompute() from overwriting the correction.)
+    """
+    old_store = _store_for(before, page) if not page.repeat else _safe_store(before, page)
+    new_store = _store_for(after, page)
+    for question in page.fields:
+        if not question.trigger or question.name not in raw:
+            continue
+        if _str(new_store.get(question.name)) == _str(old_store.get(question.name)):
+            continue
+        ctx = AnswerContext(form, after, question, page.instance)
+        seen = "|".join(ex.to_string(ctx.ref(name)) for name in question.trigger)
+        new_store[TRIGGER_PREFIX + question.name] = seen
+
+
+def _safe_store(answers: Answers, page: Page) -> dict[str, Any]:
+    items = _instances(answers, page.repeat or "")
+    return items[page.instance - 1] if 1 <= page.instance <= len(items) else {}
 
 
 def _store_for(answers: Answers, page: Page) -> dict[str, Any]:
