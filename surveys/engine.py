@@ -933,6 +933,8 @@ def submit_page(
         if value == "":
             if shown is not None and question.name not in shown:
                 continue  # just revealed: asked now, not an error
+            if _unanswerable(form, question):
+                continue
             needed = question.required or _truthy(
                 form, result, question, "required", page.instance, now, default=False
             )
@@ -952,6 +954,11 @@ def submit_page(
             _store_for(result, page).pop(name, None)
         result = recompute(form, result, now)
     return PageResult(result, errors, {k: raw[k] for k in raw})
+
+
+def _unanswerable(form: FormDefinition, question: Question) -> bool:
+    """A choice question whose list file is not attached yet (a preview of a draft form)."""
+    return bool(question.list_name) and question.list_name in form.missing_file_lists()
 
 
 def _keep_corrections(
@@ -1160,6 +1167,8 @@ def missing_required(
             needed = question.required or _truthy(
                 form, answers, question, "required", page.instance, now, default=False
             )
+            if _unanswerable(form, question):
+                continue
             if needed and _value_in(answers, page, question.name) == "":
                 missing.append((page.key, question.name))
     return missing

@@ -248,6 +248,10 @@ class FormDefinition:
         visit(self.questions, None)
         return result
 
+    def missing_file_lists(self) -> frozenset[str]:
+        """Choice-list names of the select_*_from_file files still missing."""
+        return frozenset(name.rsplit(".", 1)[0] for name in self.missing_files)
+
     def resolve_language(self, wanted: str | None) -> str:
         """Map 'fr', 'en' or a full language name to one of the form's language keys."""
         if not self.languages:

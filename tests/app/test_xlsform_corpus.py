@@ -391,13 +391,11 @@ def test_missing_files_form_is_a_draft_that_can_be_previewed_not_offered(
     assert begun.status_code == 303 and begun.headers["Location"] == "/repondre/commune"
     preview = page_text(client.get("/repondre/commune"))
     assert "Aperçu : vos réponses ne seront pas enregistrées." in preview
-    # The list waits for its file: a required choice with no choices cannot be answered, so
-    # the coordinator sees the page as residents would and goes on to the end.
+    # The list waits for its file: its required question cannot block the preview.
     sent = client.post("/repondre/commune", data={"csrf_token": token, "shown": ["commune"]})
-    assert sent.status_code == 400
+    assert sent.status_code == 303 and sent.headers["Location"] == "/repondre/stop"
     with app.app_context():
-        before = db.session.scalar(select(func.count()).select_from(Response))
-        assert before == 1  # the preview draft only
+        assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
 
 
 def test_a_preview_is_never_stored_as_a_response(app: Flask, client: FlaskClient, auth) -> None:  # type: ignore[no-untyped-def]
