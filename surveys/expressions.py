@@ -674,7 +674,15 @@ def evaluate(expr: Expr, context: Context) -> Value:
         return _eval(expr, context)
     except ExpressionError:
         raise
-    except (ArithmeticError, ValueError, TypeError, RecursionError, IndexError, KeyError) as exc:
+    except (
+        ArithmeticError,
+        AttributeError,
+        ValueError,
+        TypeError,
+        RecursionError,
+        IndexError,
+        KeyError,
+    ) as exc:
         raise ExpressionError("Le calcul de cette expression a échoué.") from exc
     except re.error as exc:
         raise ExpressionError("Expression régulière invalide.") from exc
