@@ -113,7 +113,10 @@ def test_defect6_every_language_of_the_form_is_offered(app: Flask, client: Flask
     # The visitor's French is in the form; Spanish and Arabic are offered too.
     assert "Avez-vous besoin d'aide ?" in html
     assert 'hreflang="es"' in html and 'hreflang="ar"' in html
-    assert "هل تحتاج إلى مساعدة؟" in page_text(client.get("/repondre/need_help?langue=ar"))
+    arabic = page_text(client.get("/repondre/need_help?langue=ar"))
+    assert "هل تحتاج إلى مساعدة؟" in arabic
+    # The labels say which language they are in (WCAG 3.1.2), and read right to left.
+    assert 'data-page-fields lang="ar" dir="auto"' in arabic
 
 
 def test_defect6_default_language_when_the_visitor_language_is_missing() -> None:

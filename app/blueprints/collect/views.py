@@ -90,6 +90,14 @@ def _language() -> str:
     return "en" if str(get_locale()).startswith("en") else "fr"
 
 
+def _content_language(definition) -> str | None:  # type: ignore[no-untyped-def]
+    """The BCP 47 code of the labels shown, when it differs from the page's own language."""
+    code = language_code(definition.resolve_language(_language()))
+    if not _LANGUAGE_CODE.match(code) or code == str(get_locale())[:2]:
+        return None
+    return code
+
+
 def _language_choices(definition) -> list[tuple[str, str, bool]]:  # type: ignore[no-untyped-def]
     """(code, name, current) for each language of a multilingual form."""
     if len(definition.languages) < 2:
@@ -298,6 +306,7 @@ def _render_page(
         assisted=draft.channel is Channel.ASSISTED,
         range_values=range_values,
         form_languages=_language_choices(definition),
+        content_language=_content_language(definition),
     ), status
 
 
