@@ -10,10 +10,12 @@ import pytest
 from flask import Flask
 
 from app.db import db
+from app.demo import DEMO_PASSWORD
 from app.models import PointKind
 from app.services import collection as sites
 from app.services.forms import import_form
-from tests.browser.conftest import PHONE, check_axe
+from tests.browser.conftest import PHONE, check_axe, login
+from tests.conftest import make_user
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "forms" / "corpus"
 MAX_PAGE_BYTES = 30 * 1024
@@ -94,3 +96,25 @@ def test_languages_labels_and_new_types_are_accessible_and_light(  # type: ignor
     assert page.locator("input#f-message[type=file][accept='audio/*']").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     check_axe(page, axe_source)
+
+
+def test_coordinator_imports_a_form_missing_files_and_previews_it(  # type: ignore[no-untyped-def]
+    app: Flask, new_page, axe_source: str
+) -> None:
+    with app.app_context():
+        make_user("coord-corpus@browser.example.org", "coordinator", password=DEMO_PASSWORD)
+    page = new_page(js=True, viewport={"width": 1280, "height": 900})
+    login(page, "coord-corpus@browser.example.org", DEMO_PASSWORD)
+    page.wait_for_url("**/espace")
+    page.goto("/admin/questionnaires")
+    page.set_input_files("input[name=file]", str(CORPUS / "11_missing_files.md"))
+    page.click("button:has-text('Importer')")
+    page.wait_for_url("**/admin/questionnaires/missing_files")
+    content = page.content()
+    assert "Fichier manquant « communes.csv »" in content  # the import's warnings
+    assert "Fichiers manquants" in content and "communes.csv, arrets.geojson" in content
+    check_axe(page, axe_source)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Essayer (aperçu)").click()
+    assert page.url.endswith("/repondre/commune")
+    assert "Aperçu : vos réponses ne seront pas enregistrées." in page.content()
