@@ -335,9 +335,9 @@ def find_link(session: Session, code: str) -> CollectionLink | None:
 
 
 def forms_available(session: Session) -> list[Form]:
-    """Questionnaires that have at least one version and are not archived."""
+    """Questionnaires that can be offered: a version, not archived, no list file missing."""
     forms = session.scalars(select(Form).where(Form.archived.is_(False)).order_by(Form.title))
-    return [f for f in forms if f.versions]
+    return [f for f in forms if f.versions and not missing_files(session, f)]
 
 
 def base_url() -> str:

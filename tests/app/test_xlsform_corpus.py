@@ -382,6 +382,8 @@ def test_missing_files_form_is_a_draft_that_can_be_previewed_not_offered(
         point = sites.create_point(db.session, sites.PointData("Marché", PointKind.OTHER, None))
         with pytest.raises(sites.SiteError, match="fichiers manquants : communes.csv"):
             sites.attach_form(db.session, point, "missing_files")
+        # Nor proposed to aidants or in a point's "offer a questionnaire" list.
+        assert "missing_files" not in [f.form_id for f in sites.forms_available(db.session)]
         version_id = result.version.id
     auth.login()
     page = page_text(client.get("/admin/questionnaires/missing_files"))
