@@ -96,6 +96,11 @@ def test_languages_labels_and_new_types_are_accessible_and_light(  # type: ignor
     assert page.locator("input#f-message[type=file][accept='audio/*']").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     check_axe(page, axe_source)
+    if js:  # the points typed are counted and sketched as they come
+        page.locator("textarea#f-park").fill("43.40 5.05\n43.41 5.05\n43.41 5.06")
+        page.get_by_text("3 point(s)").wait_for()
+        drawn = page.locator("svg.geo-sketch polyline").nth(1).get_attribute("points")
+        assert drawn is not None and len(drawn.split()) == 4  # the shape is closed
 
 
 def test_coordinator_imports_a_form_missing_files_and_previews_it(  # type: ignore[no-untyped-def]
