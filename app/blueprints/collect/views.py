@@ -292,6 +292,7 @@ def _render_page(
 ):  # type: ignore[no-untyped-def]
     previous = drafts.previous_key(draft, page_view.key)
     has_upload = any(f.type in UPLOAD_TYPES for f in page_view.fields)
+    has_shape = any(f.type in ("geotrace", "geoshape") for f in page_view.fields)
     errors = [(f.name, f.label, f.error) for f in page_view.fields if f.error]
     definition = drafts.definition_of(draft)
     return render_template(
@@ -300,6 +301,7 @@ def _render_page(
         draft=draft,
         previous_url=_page_url(previous) if previous else None,
         has_upload=has_upload,
+        has_shape=has_shape,
         errors=errors,
         then=then,
         title=definition.title,
