@@ -144,7 +144,7 @@ def submission(code: str):  # type: ignore[no-untyped-def]
             if status != 303:
                 return status
         key = ("idempotency_key", secrets.token_urlsafe(24))
-        status, location, _ = phone.request("POST", "/repondre/envoyer", [token, key])
+        status, location, _ = phone.request("POST", "/questionnaire/envoyer", [token, key])
         return status if location.endswith("/merci") else 598
 
     return send

@@ -12,16 +12,20 @@ Values are XForm strings: select_multiple codes space-separated, dates `YYYY-MM-
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
+import io
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from surveys import expressions as ex
 from surveys.errors import AnswerError, ExpressionError
 from surveys.model import (
+    GEO_SHAPE_TYPES,
+    META_TYPES,
     MULTI_TYPES,
     FormDefinition,
     Question,
@@ -33,6 +37,8 @@ Answers = dict[str, Any]
 RawValue = str | Sequence[str] | None
 
 MAX_REPEAT_INSTANCES = 50
+# Answers-dict keys that remember a trigger's last value (never exported: not question names).
+TRIGGER_PREFIX = "__trigger__:"
 _PASSES = 5
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -68,6 +74,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Please write latitude then longitude, for example 43.40 5.05.",
     },
     "too_long": {"fr": "Cette réponse est trop longue.", "en": "This answer is too long."},
+    "datetime": {
+        "fr": "Écrivez une date et une heure, par exemple 25/12/2024 14:30.",
+        "en": "Please write a date and a time, for example 2024-12-25 14:30.",
+    },
+    "geotrace": {
+        "fr": "Écrivez au moins 2 points « latitude longitude » séparés par « ; ».",
+        "en": "Please write at least 2 points 'latitude longitude' separated by ';'.",
+    },
+    "geoshape": {
+        "fr": "Écrivez au moins 3 points « latitude longitude » séparés par « ; ».",
+        "en": "Please write at least 3 points 'latitude longitude' separated by ';'.",
+    },
 }
 MAX_TEXT_LENGTH = 5000
 
@@ -131,6 +149,9 @@ class FieldView:
     read_only: bool
     section: str | None
     error: str | None = None
+    # Other fields of the page depend on this one (shown, filtered, labelled): with
+    # JavaScript, the page is refreshed as soon as it changes.
+    reveals: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +263,10 @@ class AnswerContext(ex.Context):
     def ref(self, name: str) -> ex.NodeSet:
         if name not in self.structure.index:
             raise ExpressionError(f"Question inconnue : ${{{name}}}.")
+        target = self.structure.index[name]
+        if target.is_repeat:
+            # ${repeat} is its instances (count(${repeat}) counts them, as in ODK).
+            return ex.NodeSet(tuple("" for _ in _instances(self.answers, name)))
         repeat = self.structure.repeat_of.get(name)
         if repeat is None:
             return ex.NodeSet((_str(self.answers.get(name)),))
@@ -255,6 +280,21 @@ class AnswerContext(ex.Context):
 
     def current(self) -> ex.Value:
         return self._current
+
+    def indexed(self, name: str, index: int) -> str:
+        if name not in self.structure.index:
+            raise ExpressionError(f"Question inconnue : ${{{name}}}.")
+        repeat = self.structure.repeat_of.get(name)
+        if repeat is None:
+            return _str(self.answers.get(name)) if index == 1 else ""
+        instances = _instances(self.answers, repeat)
+        return _str(instances[index - 1].get(name)) if 1 <= index <= len(instances) else ""
+
+    def pulldata(self, source: str, column: str, key_column: str, key: str) -> str:
+        for row in lookup_rows(self.form, source):
+            if row.get(key_column) == key:
+                return row.get(column, "")
+        return ""
 
     def column(self, name: str) -> ex.Value:
         if self.row is None:
@@ -285,6 +325,30 @@ class AnswerContext(ex.Context):
 
     def now(self) -> dt.datetime:
         return self._now or super().now()
+
+
+_LOOKUPS: dict[tuple[int, str], tuple[FormDefinition, list[dict[str, str]]]] = {}
+
+
+def lookup_rows(form: FormDefinition, source: str) -> list[dict[str, str]]:
+    """Rows of the CSV attached as `source`.csv (for pulldata), read once per form."""
+    cached = _LOOKUPS.get((id(form), source))
+    if cached is not None and cached[0] is form:
+        return cached[1]
+    filename = source if source.lower().endswith(".csv") else f"{source}.csv"
+    data = form.attachments.get(filename)
+    if data is None:
+        raise ExpressionError(f"pulldata() : le fichier « {filename} » n'est pas joint.")
+    text = data.decode("utf-8-sig", errors="replace")
+    delimiter = ";" if text[:2048].count(";") > text[:2048].count(",") else ","
+    rows = [
+        {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        for row in csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    ]
+    if len(_LOOKUPS) > 64:
+        _LOOKUPS.clear()
+    _LOOKUPS[(id(form), source)] = (form, rows)
+    return rows
 
 
 def _str(value: Any) -> str:
@@ -568,17 +632,27 @@ def _settle(
     index: int,
     now: dt.datetime | None,
 ) -> None:
-    if question.type in ("start", "today", "end") or question.type in (
-        "deviceid",
-        "username",
-        "phonenumber",
-        "simserial",
-        "subscriberid",
-    ):
+    if question.type in META_TYPES:
         return
     if not is_relevant(form, answers, question.name, index, now):
         # XLSForm: a non-relevant question has no value (ODK leaves it out of the submission).
         store.pop(question.name, None)
+        return
+    if question.trigger and "calculation" in question.compiled:
+        # Like Enketo: a triggered calculation runs when its trigger's value changes, and
+        # the respondent may change the result afterwards.
+        ctx = AnswerContext(form, answers, question, index, now=now)
+        seen = "|".join(ex.to_string(ctx.ref(name)) for name in question.trigger)
+        key = TRIGGER_PREFIX + question.name
+        if store.get(key, "") == seen:
+            store[key] = seen
+            return
+        store[key] = seen
+        value = _compute(form, answers, question, "calculation", index, now)
+        if value == "":
+            store.pop(question.name, None)
+        else:
+            store[question.name] = value
         return
     if "calculation" in question.compiled:
         stored = _str(store.get(question.name))
@@ -713,6 +787,41 @@ def _value_in(answers: Answers, page: Page, name: str) -> str:
     return _str(answers.get(name))
 
 
+def page_drivers(form: FormDefinition, page: Page) -> frozenset[str]:
+    """Names of this page's fields that other fields of the page depend on.
+
+    A follow-up question's `relevant`, a cascade's `choice_filter`, a `required` condition or
+    a `${}` in a label may read an answer given on the same page, directly or through calculates.
+    """
+    index = _structure(form).index
+    on_page = {q.name for q in page.fields}
+    found: set[str] = set()
+    for question in page.fields:
+        refs: set[str] = set()
+        for column in ("relevant", "choice_filter", "required"):
+            expr = question.compiled.get(column)
+            if expr is not None:
+                refs |= ex.references(expr)
+        refs |= set(question.trigger)  # a triggered value shows as soon as its trigger changes
+        for text in (*question.labels.values(), *question.hints.values()):
+            refs |= set(_REF_IN_TEXT.findall(text))
+        for ancestor in _structure(form).ancestors(question.name):
+            expr = ancestor.compiled.get("relevant")
+            if expr is not None:
+                refs |= ex.references(expr)
+        seen: set[str] = set()
+        while refs:
+            name = refs.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            target = index.get(name)
+            if target is not None and "calculation" in target.compiled:
+                refs |= ex.references(target.compiled["calculation"])
+        found |= (seen & on_page) - {question.name}
+    return frozenset(found)
+
+
 def view_page(
     form: FormDefinition,
     answers: Answers,
@@ -726,6 +835,7 @@ def view_page(
     page = get_page(form, answers, key)
     errors = errors or {}
     raw = raw or {}
+    drivers = page_drivers(form, page)
     fields = []
     for question, section in zip(page.fields, page.sections, strict=False):
         if not is_relevant(form, answers, question.name, page.instance):
@@ -750,6 +860,7 @@ def view_page(
                 read_only=question.read_only,
                 section=section,
                 error=errors.get(question.name),
+                reveals=question.name in drivers,
             )
         )
     title = pick_label(page.group.labels, lang, "") if page.group else ""
@@ -777,35 +888,41 @@ def submit_page(
     raw: Mapping[str, RawValue],
     language: str | None = None,
     now: dt.datetime | None = None,
+    shown: Collection[str] | None = None,
 ) -> PageResult:
-    """Check a page's raw strings (type, required, constraint) and merge the valid values."""
+    """Check a page's raw strings (type, required, constraint) and merge the valid values.
+
+    `shown` names the fields the respondent had on screen: one revealed by an answer on this
+    very page is not "missing" yet (the page comes back with it, without an error).
+    """
     lang = form.resolve_language(language)
     code = language_code(lang) if lang != "default" else "fr"
     page = get_page(form, answers, key)
     result: Answers = copy.deepcopy(answers)
     store = _store_for(result, page)
     errors: dict[str, str] = {}
-    converted: dict[str, str] = {}
     for question in page.fields:
         if question.type == "note" or question.read_only:
             continue
+        if "choice_filter" in question.compiled:
+            # A cascade is checked against the parent's value sent on this same page.
+            result = recompute(form, result, now)
+            store = _store_for(result, page)
         if question.name not in raw:
             # Not sent (e.g. an unticked box list): an empty answer.
-            converted[question.name] = ""
+            store.pop(question.name, None)
             continue
         value, error = convert_value(
             form, result, question, raw[question.name], page.instance, code
         )
         if error:
             errors[question.name] = error
+        elif value == "":
+            store.pop(question.name, None)
         else:
-            converted[question.name] = value
-    # Same-page skip logic depends on values given on this page, so merge before checking.
-    for name, value in converted.items():
-        if value == "":
-            store.pop(name, None)
-        else:
-            store[name] = value
+            # Merged at once: same-page skip logic and cascades depend on it.
+            store[question.name] = value
+    _keep_corrections(form, answers, result, page, raw)
     result = recompute(form, result, now)
     for question in page.fields:
         if question.name in errors or question.type == "note" or question.read_only:
@@ -814,25 +931,59 @@ def submit_page(
             continue
         value = _value_in(result, page, question.name)
         if value == "":
+            if shown is not None and question.name not in shown:
+                continue  # just revealed: asked now, not an error
+            if _unanswerable(form, question):
+                continue
             needed = question.required or _truthy(
                 form, result, question, "required", page.instance, now, default=False
             )
             if needed:
-                errors[question.name] = pick_label(
-                    question.required_message, lang, message("required", code)
+                text = pick_label(question.required_message, lang, message("required", code))
+                errors[question.name] = render_text(
+                    form, result, text, page.instance, lang, question
                 )
             continue
         current: ex.Value = value
         if not _truthy(form, result, question, "constraint", page.instance, now, current):
-            errors[question.name] = pick_label(
-                question.constraint_message, lang, message("constraint", code)
-            )
+            text = pick_label(question.constraint_message, lang, message("constraint", code))
+            errors[question.name] = render_text(form, result, text, page.instance, lang, question)
     if errors:
         # Invalid values are not kept; the caller redisplays `raw` with the messages.
         for name in errors:
             _store_for(result, page).pop(name, None)
         result = recompute(form, result, now)
     return PageResult(result, errors, {k: raw[k] for k in raw})
+
+
+def _unanswerable(form: FormDefinition, question: Question) -> bool:
+    """A choice question whose list file is not attached yet (a preview of a draft form)."""
+    return bool(question.list_name) and question.list_name in form.missing_file_lists()
+
+
+def _keep_corrections(
+    form: FormDefinition, before: Answers, after: Answers, page: Page, raw: Mapping[str, RawValue]
+) -> None:
+    """A triggered value the respondent changed by hand on this page is theirs to keep.
+
+    (Without JavaScript the trigger and its target arrive together; marking the trigger as
+    already seen stops recompute() from overwriting the correction.)
+    """
+    old_store = _store_for(before, page) if not page.repeat else _safe_store(before, page)
+    new_store = _store_for(after, page)
+    for question in page.fields:
+        if not question.trigger or question.name not in raw:
+            continue
+        if _str(new_store.get(question.name)) == _str(old_store.get(question.name)):
+            continue
+        ctx = AnswerContext(form, after, question, page.instance)
+        seen = "|".join(ex.to_string(ctx.ref(name)) for name in question.trigger)
+        new_store[TRIGGER_PREFIX + question.name] = seen
+
+
+def _safe_store(answers: Answers, page: Page) -> dict[str, Any]:
+    items = _instances(answers, page.repeat or "")
+    return items[page.instance - 1] if 1 <= page.instance <= len(items) else {}
 
 
 def _store_for(answers: Answers, page: Page) -> dict[str, Any]:
@@ -898,6 +1049,10 @@ def convert_value(
         return ("OK", None) if text.lower() in _ACK else ("", None)
     if qtype == "geopoint":
         return _parse_geopoint(text, lang_code)
+    if qtype == "datetime":
+        return _parse_datetime(text, lang_code)
+    if qtype in GEO_SHAPE_TYPES:
+        return _parse_shape(qtype, raw if isinstance(raw, str) else text, lang_code)
     if question.list_name is not None:
         allowed = [c.code for c in choices_for(form, answers, question, repeat_index)]
         codes = items if (qtype in MULTI_TYPES or qtype == "rank") else [text]
@@ -947,6 +1102,40 @@ def _parse_date(text: str, lang_code: str) -> tuple[str, str | None]:
         return "", message("date", lang_code)
 
 
+_DATETIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})[T\s]+(\d{1,2})[:hH](\d{2})(?::(\d{2}))?$"
+)
+
+
+def _parse_datetime(text: str, lang_code: str) -> tuple[str, str | None]:
+    match = _DATETIME.match(text.strip())
+    if not match:
+        return "", message("datetime", lang_code)
+    day, error = _parse_date(match.group(1), lang_code)
+    hours, minutes = int(match.group(2)), int(match.group(3))
+    seconds = int(match.group(4) or 0)
+    if error or hours > 23 or minutes > 59 or seconds > 59:
+        return "", message("datetime", lang_code)
+    return f"{day}T{hours:02d}:{minutes:02d}:{seconds:02d}", None
+
+
+def _parse_shape(qtype: str, text: str, lang_code: str) -> tuple[str, str | None]:
+    """A geotrace/geoshape typed as points: 'lat lon[ alt acc]' separated by ';' or lines."""
+    parts = [p.strip() for p in re.split(r"[;\n]+", text) if p.strip()]
+    points: list[str] = []
+    for part in parts:
+        value, error = _parse_geopoint(part, lang_code)
+        if error:
+            return "", message(qtype, lang_code)
+        points.append(value)
+    if qtype == "geoshape" and points and points[0] != points[-1]:
+        points.append(points[0])  # ODK closes a shape by repeating its first point
+    needed = 2 if qtype == "geotrace" else 4
+    if len(points) < needed:
+        return "", message(qtype, lang_code)
+    return ";".join(points), None
+
+
 def _parse_geopoint(text: str, lang_code: str) -> tuple[str, str | None]:
     match = _GEO.match(text)
     if not match:
@@ -978,6 +1167,8 @@ def missing_required(
             needed = question.required or _truthy(
                 form, answers, question, "required", page.instance, now, default=False
             )
+            if _unanswerable(form, question):
+                continue
             if needed and _value_in(answers, page, question.name) == "":
                 missing.append((page.key, question.name))
     return missing

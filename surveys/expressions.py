@@ -26,6 +26,7 @@ _SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u2
 _NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*(?::[A-Za-z_][A-Za-z0-9_.\-]*)?"
 _NAME_RE = re.compile(_NAME)
 _REF_RE = re.compile(r"\$\{\s*(" + _NAME + r")\s*\}")
+_LAST_SAVED_RE = re.compile(r"\$\{\s*last-saved#(" + _NAME + r")\s*\}")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d*)?|\.\d+")
 _XPATH_NUMBER = re.compile(r"\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -66,6 +67,12 @@ def tokenize(source: str) -> list[Token]:
             i += 1
             continue
         if ch == "$":
+            saved = _LAST_SAVED_RE.match(text, i)
+            if saved:
+                # ${last-saved#q}: the web has no previously saved response, so it is empty.
+                tokens.append(Token("str", "", i))
+                i = saved.end()
+                continue
             match = _REF_RE.match(text, i)
             if not match:
                 raise ExpressionError("Référence mal écrite : utilisez ${nom_de_question}.", i)
@@ -488,6 +495,15 @@ class Context:
         """Return the current time (timezone-aware)."""
         return dt.datetime.now(dt.UTC)
 
+    def pulldata(self, source: str, column: str, key_column: str, key: str) -> str:
+        """Return pulldata('source', 'column', 'key_column', key) from an attached CSV."""
+        raise ExpressionError(f"pulldata() : le fichier « {source}.csv » n'est pas joint.")
+
+    def indexed(self, name: str, index: int) -> str:
+        """Return question `name` in the 1-based `index`-th instance of its repeat."""
+        values = self.ref(name).values
+        return values[index - 1] if 1 <= index <= len(values) else ""
+
     def once(self) -> str | None:
         """Return the value already stored for once(), or None if there is none."""
         current = self.current()
@@ -658,7 +674,15 @@ def evaluate(expr: Expr, context: Context) -> Value:
         return _eval(expr, context)
     except ExpressionError:
         raise
-    except (ArithmeticError, ValueError, TypeError, RecursionError, IndexError, KeyError) as exc:
+    except (
+        ArithmeticError,
+        AttributeError,
+        ValueError,
+        TypeError,
+        RecursionError,
+        IndexError,
+        KeyError,
+    ) as exc:
         raise ExpressionError("Le calcul de cette expression a échoué.") from exc
     except re.error as exc:
         raise ExpressionError("Expression régulière invalide.") from exc
@@ -1095,3 +1119,8 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "once": FunctionSpec((1, 1), _once),
     "instance": FunctionSpec((1, 1), _instance),
 }
+
+# The rest of ODK's function list lives in its own module (it imports the helpers above).
+from surveys.odk_functions import EXTRA_FUNCTIONS  # noqa: E402
+
+FUNCTIONS.update(EXTRA_FUNCTIONS)

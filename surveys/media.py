@@ -14,6 +14,8 @@ from surveys.model import Question
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 IMAGE_TYPES = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}
+AUDIO_TYPES = frozenset({"mp3", "m4a", "aac", "ogg", "oga", "opus", "wav", "webm", "amr", "3gp"})
+VIDEO_TYPES = frozenset({"mp4", "webm", "mov", "3gp", "mkv", "ogv"})
 FILE_TYPES = frozenset({"pdf", "jpg", "jpeg", "png", "txt", "csv", "odt", "docx", "xlsx", "ods"})
 # Refuse decompression bombs before Pillow allocates them.
 MAX_SOURCE_PIXELS = 60_000_000
@@ -29,7 +31,11 @@ class Upload:
 
 def allowed_extensions(question: Question) -> frozenset[str]:
     """Extensions accepted by a question (`parameters: types=pdf,png` narrows the defaults)."""
-    default = frozenset(IMAGE_TYPES) if question.type == "image" else FILE_TYPES
+    default = {
+        "image": frozenset(IMAGE_TYPES),
+        "audio": AUDIO_TYPES,
+        "video": VIDEO_TYPES,
+    }.get(question.type, FILE_TYPES)
     wanted = question.parameters.get("types")
     if not wanted:
         return default
@@ -49,7 +55,7 @@ def max_bytes(question: Question) -> int:
 
 def check_upload(question: Question, filename: str, data: bytes) -> Upload:
     """Accept or refuse an upload for an image/file question; downscale images."""
-    if question.type not in ("image", "file"):
+    if question.type not in ("image", "file", "audio", "video"):
         raise UploadError("Cette question n'attend pas de fichier.")
     extension = PurePath(filename or "").suffix.lower().lstrip(".")
     if extension not in allowed_extensions(question):

@@ -19,8 +19,26 @@ SELECT_TYPES = frozenset(
 MULTI_TYPES = frozenset({"select_multiple", "select_multiple_from_file"})
 NUMERIC_TYPES = frozenset({"integer", "decimal", "range"})
 META_TYPES = frozenset(
-    {"start", "end", "today", "deviceid", "username", "phonenumber", "simserial", "subscriberid"}
+    {
+        "start",
+        "end",
+        "today",
+        "deviceid",
+        "username",
+        "phonenumber",
+        "simserial",
+        "subscriberid",
+        "email",
+        "start-geopoint",
+        "audit",
+        "background-audio",
+        "background-geopoint",
+    }
 )
+# Meta fields a browser cannot fill: kept in the form, always empty.
+EMPTY_META_TYPES = META_TYPES - {"start", "end", "today"}
+UPLOAD_TYPES = frozenset({"image", "file", "audio", "video"})
+GEO_SHAPE_TYPES = frozenset({"geotrace", "geoshape"})
 # Types that show nothing to answer: they never appear as a field on a page.
 SILENT_TYPES = frozenset({"calculate", "hidden"}) | META_TYPES
 QUESTION_TYPES = frozenset(
@@ -36,6 +54,12 @@ QUESTION_TYPES = frozenset(
         "geopoint",
         "image",
         "file",
+        "audio",
+        "video",
+        "datetime",
+        "barcode",
+        "geotrace",
+        "geoshape",
         "calculate",
         "hidden",
     }
@@ -127,6 +151,8 @@ class Question:
     children: list[Question] = field(default_factory=list)
     repeat_count: str | None = None
     row: int | None = None
+    # `trigger` column: the calculation runs only when one of these questions changes.
+    trigger: tuple[str, ...] = ()
     # Parsed expressions, keyed by column name ('relevant', 'constraint', ...).
     compiled: dict[str, Expr] = field(default_factory=dict, repr=False)
 
@@ -191,6 +217,8 @@ class FormDefinition:
     settings: dict[str, str] = field(default_factory=dict)
     warnings: list[FormIssueNote] = field(default_factory=list)
     attachments: dict[str, bytes] = field(default_factory=dict, repr=False)
+    # select_*_from_file lists not attached yet: the form can be previewed, not offered.
+    missing_files: list[str] = field(default_factory=list)
 
     def walk(self) -> Iterator[Question]:
         """Yield every row of the survey, depth first."""
@@ -219,6 +247,10 @@ class FormDefinition:
 
         visit(self.questions, None)
         return result
+
+    def missing_file_lists(self) -> frozenset[str]:
+        """Choice-list names of the select_*_from_file files still missing."""
+        return frozenset(name.rsplit(".", 1)[0] for name in self.missing_files)
 
     def resolve_language(self, wanted: str | None) -> str:
         """Map 'fr', 'en' or a full language name to one of the form's language keys."""

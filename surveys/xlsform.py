@@ -8,6 +8,7 @@ then build our own dataclasses from its JSON and add the checks pyxform leaves t
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from surveys import expressions as ex
 from surveys.errors import ExpressionError, FormError, FormImportError
 from surveys.model import (
     DEFAULT_LANGUAGE_KEY,
+    EMPTY_META_TYPES,
     QUESTION_TYPES,
     Choice,
     ChoiceList,
@@ -66,27 +68,33 @@ _TYPE_ALIASES = {
     "select_multiple_from_file": "select_multiple_from_file",
     "rank": "rank",
 }
-_UNSUPPORTED_TYPES = {
-    "audio": "les enregistrements audio",
-    "video": "les vidéos",
-    "barcode": "les codes-barres",
-    "geotrace": "les tracés (geotrace)",
-    "geoshape": "les surfaces (geoshape)",
-    "datetime": "la date et l'heure ensemble (dateTime)",
-    "background-audio": "l'enregistrement audio de fond",
-    "background-geopoint": "la position en arrière-plan",
-    "start-geopoint": "la position au démarrage",
-    "audit": "le journal d'audit",
-    "select_one_external": "les listes externes (select_one_external)",
-    "xml-external": "les données externes (xml-external)",
-    "csv-external": "les données externes (csv-external)",
-    "osm": "les cartes OpenStreetMap",
-    "email": "le champ méta « email »",
-    "imei": "le champ méta « imei »",
-    "trigger": "les déclencheurs (trigger)",
+# Types pyxform accepts that the web answers another way (the value is still right).
+_TYPE_ALIASES.update(
+    {
+        "datetime": "datetime",
+        "barcode": "barcode",
+        "audio": "audio",
+        "video": "video",
+        "geotrace": "geotrace",
+        "geoshape": "geoshape",
+        "osm": "file",
+        "trigger": "acknowledge",
+        "email": "email",
+        "imei": "deviceid",
+        "start-geopoint": "start-geopoint",
+        "audit": "audit",
+        "background-audio": "background-audio",
+        "background-geopoint": "background-geopoint",
+    }
+)
+# Types that declare data the web cannot reach: the row is dropped with a warning.
+_DROPPED_TYPES = {
+    "xml-external": "données externes (xml-external) : non chargées ici",
+    "csv-external": "données externes (csv-external) : non chargées ici",
+    "select_one_external": "liste externe (select_one_external) : proposée comme texte libre",
 }
 # Meta fields a browser cannot provide: accepted, left empty, and listed as a warning.
-_EMPTY_META = {"deviceid", "username", "phonenumber", "simserial", "subscriberid"}
+_EMPTY_META = set(EMPTY_META_TYPES)
 
 _EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count")
 _KNOWN_SURVEY_COLUMNS = {
@@ -106,6 +114,7 @@ _KNOWN_SURVEY_COLUMNS = {
     "appearance",
     "parameters",
     "repeat_count",
+    "trigger",
 }
 _COLUMN_ALIASES = {
     "relevance": "relevant",
@@ -114,26 +123,33 @@ _COLUMN_ALIASES = {
     "constraining_message": "constraint_message",
     "caption": "label",
 }
-# Columns that change behaviour or display and that we do not implement: refuse the form.
-_UNSUPPORTED_COLUMNS = {
-    "image": "les images dans les libellés",
-    "big-image": "les grandes images",
-    "audio": "les sons dans les libellés",
-    "video": "les vidéos dans les libellés",
-    "media": "les médias dans les libellés",
-    "trigger": "les déclencheurs (trigger)",
-    "save_to": "les entités (save_to)",
-    "body": "les attributs body::",
-    "bind": "les attributs bind::",
-    "instance": "les attributs instance::",
-    "intent": "les applications externes (intent)",
+# Columns with no meaning on a web form: accepted, reported once per column as a warning.
+_WARNED_COLUMNS = {
+    "image": "les images des libellés ne sont pas affichées",
+    "big-image": "les grandes images ne sont pas affichées",
+    "audio": "les sons des libellés ne sont pas joués",
+    "video": "les vidéos des libellés ne sont pas affichées",
+    "media": "les médias des libellés ne sont pas affichés",
+    "save_to": "les entités ODK n'existent pas ici : rien n'est enregistré dans une entité",
+    "body": "attribut d'affichage propre à ODK Collect, sans effet ici",
+    "bind": "attribut propre à ODK Collect, sans effet ici",
+    "instance": "attribut propre à ODK Collect, sans effet ici",
+    "intent": "les applications externes ne s'ouvrent pas depuis un navigateur",
 }
 # Columns with no effect on answers here: accepted, listed as a warning.
 _IGNORED_COLUMNS = {"guidance_hint", "label_short", "tag", "sms_field"}
-_UNSUPPORTED_SHEETS = {"entities": "les entités", "osm": "les cartes OpenStreetMap"}
+_IGNORED_SHEETS = {
+    "entities": "Feuille « entities » ignorée : les entités ODK n'existent pas ici.",
+    "osm": "Feuille « osm » ignorée : les cartes OpenStreetMap ne sont pas proposées.",
+}
+_IGNORED_SETTINGS = {
+    "style": "Réglage « style » ignoré : la mise en page est celle du Mairie Bus.",
+    "public_key": "Réglage « public_key » ignoré : les réponses ne sont pas chiffrées ainsi.",
+    "submission_url": "Réglage « submission_url » ignoré : les réponses restent ici.",
+}
 _YES = {"yes", "true", "true()", "1", "oui", "vrai"}
 _NO = {"", "no", "false", "false()", "0", "non", "faux"}
-_FILE_LIST = re.compile(r"\.(csv|xml)$", re.IGNORECASE)
+_FILE_LIST = re.compile(r"\.(csv|xml|geojson)$", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- public API
@@ -258,16 +274,15 @@ def _run_pyxform(raw: _Raw, want_xml: bool = False) -> dict[str, Any]:
         survey = create_survey_element_from_dict(result)
         xml = survey.to_xml(validate=False, warnings=warnings)
     except PyXFormError as exc:
-        raise FormImportError([translate_pyxform_error(exc)]) from exc
+        raise FormImportError([_locate(translate_pyxform_error(exc), raw)]) from exc
     except Exception as exc:  # noqa: BLE001 - pyxform may fail in many ways on odd files
-        raise FormImportError(
-            [
-                FormError(
-                    "Le convertisseur XLSForm n'a pas pu lire ce questionnaire.",
-                    detail=f"{type(exc).__name__}: {exc}",
-                )
-            ]
-        ) from exc
+        # A library's internal message (a TypeError's "__init__() got an unexpected keyword
+        # argument") means nothing to a coordinator: say what to look at instead.
+        error = FormError(
+            "Le convertisseur XLSForm n'a pas pu lire ce questionnaire. Vérifiez les colonnes "
+            "type, name, parameters et les réglages de la feuille settings.",
+        )
+        raise FormImportError([_locate(error, raw, str(exc))]) from exc
     if want_xml:
         result["__xform__"] = xml
     return result
@@ -314,7 +329,43 @@ _TRANSLATIONS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"[Nn]o label or hint"), "Il manque le libellé (colonne label) de cette question."),
     (re.compile(r"parameter"), "Paramètres invalides (colonne parameters)."),
+    (
+        re.compile(r"Missing calculation"),
+        "Il manque le calcul (colonne calculation) de cette ligne « calculate ».",
+    ),
+    (
+        re.compile(r"Choice filter not supported with or_other"),
+        "Un filtre de choix (choice_filter) ne va pas avec « or_other » : "
+        "ajoutez un choix « other » à la liste à la place.",
+    ),
+    (
+        re.compile(r"List name not in columns sheet: (\S+)"),
+        "La liste « {0} » de la boucle n'existe pas dans la feuille « choices ».",
+    ),
 ]
+
+
+_QUOTED = re.compile(r"['\"“«]\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*['\"”»]")
+
+
+def _locate(error: FormError, raw: _Raw, text: str | None = None) -> FormError:
+    """Give a row to an error pyxform left without one, from a question name it quotes."""
+    if error.row is not None:
+        return error
+    names: dict[str, int] = {}
+    for index, row in enumerate(raw.survey):
+        name = str(row.get("name", "") or "").strip()
+        if name:
+            names.setdefault(name, index + 2)
+    for candidate in _QUOTED.findall(text or error.detail or ""):
+        if candidate in names:
+            return dataclasses.replace(
+                error,
+                row=names[candidate],
+                sheet=error.sheet or "survey",
+                name=error.name or candidate,
+            )
+    return error
 
 
 def translate_pyxform_error(exc: Exception) -> FormError:
@@ -355,7 +406,14 @@ def _fold_type(raw_type: str) -> tuple[str, str | None, bool]:
     """Return (our type or marker, list/file name, or_other) for a raw `type` cell."""
     text = " ".join(raw_type.strip().split())
     lowered = text.lower()
-    for marker in ("begin_group", "begin_repeat", "end_group", "end_repeat"):
+    for marker in (
+        "begin_group",
+        "begin_repeat",
+        "begin_loop",
+        "end_group",
+        "end_repeat",
+        "end_loop",
+    ):
         spaced = marker.replace("_", " ")
         if lowered in (marker, spaced) or lowered.startswith((marker + " ", spaced + " ")):
             return marker, None, False
@@ -392,9 +450,12 @@ def _check_raw(
     notes: list[FormIssueNote] = []
     if "survey" not in raw.sheet_names and not raw.survey:
         return [FormError("Il manque la feuille « survey ».", sheet="survey")], notes
-    for sheet, what in _UNSUPPORTED_SHEETS.items():
+    for sheet, what in _IGNORED_SHEETS.items():
         if sheet in raw.sheet_names:
-            errors.append(FormError(f"Non pris en charge : {what}.", sheet=sheet))
+            notes.append(FormIssueNote(what, sheet))
+    for key, what in _IGNORED_SETTINGS.items():
+        if str(raw.settings.get(key) or "").strip():
+            notes.append(FormIssueNote(what, "settings", 2, key))
 
     names_in_survey: dict[str, int] = {}
     list_names = {row.get("list_name", "").strip() for row in raw.choices}
@@ -411,16 +472,18 @@ def _check_raw(
             if header is None or value in (None, ""):
                 continue
             base, _lang = _split_header(str(header))
-            if base in _UNSUPPORTED_COLUMNS:
-                errors.append(
-                    FormError(
-                        f"Non pris en charge : {_UNSUPPORTED_COLUMNS[base]}.",
-                        sheet="survey",
-                        row=row_number,
-                        column=str(header),
-                        name=name,
+            if base in _WARNED_COLUMNS:
+                if header not in reported_columns:
+                    reported_columns.add(str(header))
+                    notes.append(
+                        FormIssueNote(
+                            f"Colonne « {header} » ignorée : {_WARNED_COLUMNS[base]}.",
+                            "survey",
+                            row_number,
+                            str(header),
+                            name,
+                        )
                     )
-                )
             elif (
                 base not in _KNOWN_SURVEY_COLUMNS
                 and not base.startswith(("$", "kobo--"))
@@ -433,17 +496,28 @@ def _check_raw(
                         f"Colonne « {header} » ignorée ({why}).", "survey", row_number, str(header)
                     )
                 )
+        if any("last-saved#" in str(v) for v in row.values() if isinstance(v, str)):
+            notes.append(
+                FormIssueNote(
+                    "${last-saved#…} reste vide : il n'y a pas de réponse précédente "
+                    "sur un navigateur.",
+                    "survey",
+                    row_number,
+                    None,
+                    name,
+                )
+            )
         if not raw_type:
             continue
         qtype, arg, _ = _fold_type(raw_type)
-        if qtype in _UNSUPPORTED_TYPES:
-            errors.append(
-                FormError(
-                    f"Non pris en charge : {_UNSUPPORTED_TYPES[qtype]}.",
-                    sheet="survey",
-                    row=row_number,
-                    column="type",
-                    name=name,
+        if qtype in _DROPPED_TYPES:
+            notes.append(
+                FormIssueNote(
+                    f"Type « {raw_type} » : {_DROPPED_TYPES[qtype]}.",
+                    "survey",
+                    row_number,
+                    "type",
+                    name,
                 )
             )
             continue
@@ -461,7 +535,8 @@ def _check_raw(
         if qtype in _EMPTY_META:
             notes.append(
                 FormIssueNote(
-                    f"Le champ « {qtype} » restera vide : un navigateur ne le fournit pas.",
+                    f"Le champ « {raw_type.split()[0]} » restera vide : "
+                    "un navigateur ne le fournit pas.",
                     "survey",
                     row_number,
                     "type",
@@ -472,7 +547,7 @@ def _check_raw(
             if not arg or not _FILE_LIST.search(arg):
                 errors.append(
                     FormError(
-                        "Indiquez un fichier de liste .csv ou .xml après le type.",
+                        "Indiquez un fichier de liste .csv, .xml ou .geojson après le type.",
                         sheet="survey",
                         row=row_number,
                         column="type",
@@ -480,13 +555,15 @@ def _check_raw(
                     )
                 )
             elif arg not in attachments:
-                errors.append(
-                    FormError(
-                        f"Le fichier de liste « {arg} » manque : joignez-le au questionnaire.",
-                        sheet="survey",
-                        row=row_number,
-                        column="type",
-                        name=name,
+                # Like ODK Central: the form waits as a draft until its files are attached.
+                notes.append(
+                    FormIssueNote(
+                        f"Fichier manquant « {arg} » : le questionnaire peut être essayé, "
+                        "mais pas proposé aux habitants avant que ce fichier soit joint.",
+                        "survey",
+                        row_number,
+                        "type",
+                        name,
                     )
                 )
             else:
@@ -528,14 +605,15 @@ def _check_raw(
             if header is None or value in (None, ""):
                 continue
             base, _lang = _split_header(str(header))
-            if base in _UNSUPPORTED_COLUMNS:
-                errors.append(
-                    FormError(
-                        f"Non pris en charge : {_UNSUPPORTED_COLUMNS[base]}.",
-                        sheet="choices",
-                        row=index + 2,
-                        column=str(header),
-                        name=str(row.get("name", "")) or None,
+            if base in _WARNED_COLUMNS and header not in reported_columns:
+                reported_columns.add(str(header))
+                notes.append(
+                    FormIssueNote(
+                        f"Colonne « {header} » ignorée : {_WARNED_COLUMNS[base]}.",
+                        "choices",
+                        index + 2,
+                        str(header),
+                        str(row.get("name", "")) or None,
                     )
                 )
     return errors, notes
@@ -590,6 +668,8 @@ def _check_expression(
 
 def _read_list_file(filename: str, data: bytes) -> list[dict[str, str]]:
     """Read an attached CSV or XML choice list into rows with at least name and label."""
+    if filename.lower().endswith(".geojson"):
+        return _read_geojson(filename, data)
     if filename.lower().endswith(".csv"):
         try:
             text = data.decode("utf-8-sig")
@@ -613,6 +693,36 @@ def _read_list_file(filename: str, data: bytes) -> list[dict[str, str]]:
         raise ValueError(f"Le fichier « {filename} » doit avoir une colonne « name ».")
     if not any(key.split("::")[0] == "label" for key in rows[0]):
         raise ValueError(f"Le fichier « {filename} » doit avoir une colonne « label ».")
+    return rows
+
+
+def _read_geojson(filename: str, data: bytes) -> list[dict[str, str]]:
+    """Features of a GeoJSON FeatureCollection as choices (ODK: `id` and `title` properties)."""
+    import json
+
+    try:
+        collection = json.loads(data.decode("utf-8-sig"))
+        features = collection["features"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"Le fichier « {filename} » n'est pas un GeoJSON lisible.") from exc
+    rows: list[dict[str, str]] = []
+    for feature in features if isinstance(features, list) else []:
+        if not isinstance(feature, dict):
+            continue
+        props = feature.get("properties") or {}
+        name = props.get("id", feature.get("id"))
+        if name in (None, ""):
+            raise ValueError(f"Le fichier « {filename} » : chaque lieu doit avoir un « id ».")
+        row = {str(k): str(v) for k, v in props.items() if isinstance(v, str | int | float)}
+        row["name"] = str(name)
+        row["label"] = str(props.get("title") or props.get("label") or name)
+        geometry = feature.get("geometry") or {}
+        if geometry.get("type") == "Point":
+            lon, lat = geometry.get("coordinates", [0, 0])[:2]
+            row["geometry"] = f"{lat} {lon} 0 0"
+        rows.append(row)
+    if not rows:
+        raise ValueError(f"Le fichier « {filename} » ne contient aucun lieu.")
     return rows
 
 
@@ -663,6 +773,7 @@ class _Builder:
         self.choice_lists: dict[str, ChoiceList] = {}
         self.seen_names: set[str] = set()
         self.in_repeat = 0
+        self.missing_files: list[str] = []
 
     def note_language(self, labels: dict[str, str]) -> None:
         for lang in labels:
@@ -704,6 +815,7 @@ class _Builder:
             settings=settings,
             warnings=self.notes,
             attachments=dict(self.attachments),
+            missing_files=list(self.missing_files),
         )
 
     def make_list(self, list_name: str, rows: list[dict[str, Any]]) -> ChoiceList:
@@ -721,7 +833,12 @@ class _Builder:
 
     def file_list(self, filename: str) -> str:
         key = Path(filename).stem
-        if key not in self.choice_lists:
+        if filename not in self.attachments:
+            if filename not in self.missing_files:
+                self.missing_files.append(filename)
+            self.choice_lists.setdefault(key, ChoiceList(key, ()))
+            return key
+        if key not in self.choice_lists or not self.choice_lists[key].choices:
             rows = _read_list_file(filename, self.attachments[filename])
             choices = []
             for row in rows:
@@ -741,6 +858,10 @@ class _Builder:
         control = node.get("control") or {}
         if jtype == "group" and name == "meta" and control.get("bodyless"):
             return None  # pyxform's own instanceID block: the web layer keeps response ids.
+        if jtype in ("xml-external", "csv-external", "entity"):
+            return None  # declarations, not questions (listed as warnings by _check_raw)
+        if jtype == "loop":
+            return self.loop(node)
         bind = node.get("bind") or {}
         itemset = node.get("itemset")
         qtype = self.map_type(jtype, itemset)
@@ -786,6 +907,7 @@ class _Builder:
             parameters=_parse_parameters(node.get("parameters")),
             repeat_count=(control.get("jr:count") or None) if qtype == "repeat" else None,
             row=self.rows.get(name),
+            trigger=tuple(str(t) for t in node.get("trigger") or ()),
         )
         if qtype in ("select_one", "select_multiple", "rank"):
             question.list_name = str(node.get("list_name") or itemset or "")
@@ -824,7 +946,38 @@ class _Builder:
             labels[lang] = english if language_code(lang) == "en" else french
         return labels
 
+    def loop(self, node: dict[str, Any]) -> Question:
+        """`begin loop over list`: one section per choice, names suffixed with its code."""
+        import copy
+
+        group = Question(
+            name=str(node.get("name", "")),
+            type="group",
+            labels=_text_dict(node.get("label"), self.default_key),
+            relevant=(node.get("bind") or {}).get("relevant") or None,
+            row=self.rows.get(str(node.get("name", ""))),
+        )
+        self.compile(group)
+        self.seen_names.add(group.name)
+        for column in node.get("columns") or []:
+            code = str(column.get("name", ""))
+            col_labels = _text_dict(column.get("label"), self.default_key)
+            section = Question(
+                name=f"{group.name}_{code}", type="group", labels=col_labels, row=group.row
+            )
+            for child in node.get("children") or []:
+                twin = copy.deepcopy(child)
+                twin["name"] = f"{child.get('name')}_{code}"
+                self.rows.setdefault(twin["name"], self.rows.get(str(child.get("name")), 0))
+                twin["label"] = _loop_label(child.get("label"), col_labels, self.default_key)
+                built = self.question(twin)
+                if built is not None:
+                    section.children.append(built)
+            group.children.append(section)
+        return group
+
     def map_type(self, jtype: str, itemset: Any) -> str:
+        jtype = {"dateTime": "datetime", "select one external": "text"}.get(jtype, jtype)
         from_file = isinstance(itemset, str) and bool(_FILE_LIST.search(itemset))
         if jtype == "select one":
             return "select_one_from_file" if from_file else "select_one"
@@ -872,6 +1025,21 @@ class _Builder:
                             name=question.name,
                         )
                     )
+
+
+def _loop_label(label: Any, column_labels: dict[str, str], default_key: str) -> Any:
+    """Fill pyxform's %(label)s placeholder of a loop row with the column's label."""
+    if isinstance(label, dict):
+        return {
+            lang: str(text).replace(
+                "%(label)s", column_labels.get(lang) or next(iter(column_labels.values()), "")
+            )
+            for lang, text in label.items()
+        }
+    if isinstance(label, str):
+        filler = column_labels.get(default_key) or next(iter(column_labels.values()), "")
+        return label.replace("%(label)s", filler)
+    return label
 
 
 def _build(

@@ -89,8 +89,15 @@ def list_command() -> None:
     default=None,
     help="Labels in this language (e.g. fr, en) instead of codes.",
 )
+@click.option(
+    "--layout",
+    type=click.Choice(["default", "kobo"]),
+    default="default",
+    show_default=True,
+    help="kobo: KoboToolbox's columns (group/question, geopoint split, _id, _uuid, _index…).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def export_command(form_id: str, fmt: str, language: str | None, output: Path) -> None:
+def export_command(form_id: str, fmt: str, language: str | None, layout: str, output: Path) -> None:
     """Export the submitted responses of FORM_ID (all versions), or its newest XLSForm."""
     form = get_form(db.session, form_id)
     if form is None or not form.versions:
@@ -103,7 +110,7 @@ def export_command(form_id: str, fmt: str, language: str | None, output: Path) -
         return
     try:
         definition = X.export_definition(form)
-        options = X.ExportOptions(X.resolve_language(definition, language))
+        options = X.ExportOptions(X.resolve_language(definition, language), layout=layout)
     except X.ExportError as error:
         _fail(str(error))
         return

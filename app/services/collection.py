@@ -299,9 +299,25 @@ def attach_form(session: Session, point: CollectionPoint, form_id: str) -> Colle
     form = session.scalar(select(Form).where(Form.form_id == form_id))
     if form is None or not form.versions:
         raise SiteError(_("Ce questionnaire n'existe pas."))
+    if missing_files(session, form):
+        raise SiteError(
+            _(
+                "Ce questionnaire attend encore des fichiers (fichiers manquants : %(files)s). "
+                "Joignez-les en important à nouveau le questionnaire avec ses fichiers.",
+                files=", ".join(missing_files(session, form)),
+            )
+        )
     link = _attach(session, point, form)
     session.commit()
     return link
+
+
+def missing_files(session: Session, form: Form) -> list[str]:
+    """List files the form's current version still waits for (empty when it can be offered)."""
+    from app.services.forms import current_version, load_definition
+
+    version = current_version(session, form.form_id)
+    return list(load_definition(version).missing_files) if version is not None else []
 
 
 def detach_link(session: Session, link: CollectionLink) -> None:
@@ -319,9 +335,9 @@ def find_link(session: Session, code: str) -> CollectionLink | None:
 
 
 def forms_available(session: Session) -> list[Form]:
-    """Questionnaires that have at least one version and are not archived."""
+    """Questionnaires that can be offered: a version, not archived, no list file missing."""
     forms = session.scalars(select(Form).where(Form.archived.is_(False)).order_by(Form.title))
-    return [f for f in forms if f.versions]
+    return [f for f in forms if f.versions and not missing_files(session, f)]
 
 
 def base_url() -> str:

@@ -240,11 +240,17 @@ def iter_responses(
 # --------------------------------------------------------------------------- writing
 
 
+LAYOUTS = ("default", "kobo")
+MEDIA_PATH = "/admin/questionnaires/medias/"
+
+
 @dataclass(frozen=True)
 class ExportOptions:
-    """What the coordinator chose: codes (language None) or labels in a language."""
+    """What the coordinator chose: codes (language None) or labels in a language, and the
+    layout: ours (default) or KoboToolbox's (group paths, split geopoints, _id/_uuid…)."""
 
     language: str | None = None
+    layout: str = "default"
 
     @property
     def use_labels(self) -> bool:
@@ -275,8 +281,21 @@ def _tables(
     options: ExportOptions,
     progress: Progress | None,
 ) -> Iterator[tuple[str, list[Any]]]:
-    headers = meta_columns(definition)
     responses: Iterable[ExportResponse] = iter_responses(session, form, progress=progress)
+    if options.layout == "kobo":
+        from flask import current_app
+
+        from surveys.kobo_export import iter_kobo_tables
+
+        base = str(current_app.config["MAIRIEBUS_BASE_URL"]).rstrip("/") + MEDIA_PATH
+        return iter_kobo_tables(
+            definition,
+            responses,
+            use_labels=options.use_labels,
+            language=options.language,
+            media_url=lambda stored: base + stored,
+        )
+    headers = meta_columns(definition)
     renamed = {k: h for k, h in headers.items() if k != h}
     if renamed:
         responses = (_rename(r, renamed) for r in responses)

@@ -242,6 +242,8 @@ class VersionSummary:
     imported_by: str | None
     submitted: int
     drafts: int
+    # select_*_from_file lists still to attach: the version can be previewed, not offered.
+    missing_files: tuple[str, ...] = ()
 
 
 def version_summaries(session: Session, form: Form) -> list[VersionSummary]:
@@ -259,6 +261,7 @@ def version_summaries(session: Session, form: Form) -> list[VersionSummary]:
             imported_by=names.get(v.imported_by_id) if v.imported_by_id is not None else None,
             submitted=counts.get(v.id, (0, 0))[0],
             drafts=counts.get(v.id, (0, 0))[1],
+            missing_files=tuple(load_definition(v).missing_files),
         )
         for v in versions
     ]

@@ -41,7 +41,7 @@ from app.services.forms import load_definition
 from surveys import engine as E
 from surveys.errors import AnswerError, SurveyError, UploadError
 from surveys.media import check_upload
-from surveys.model import FormDefinition
+from surveys.model import UPLOAD_TYPES, FormDefinition
 
 COOKIE_NAME = "mairiebus_draft"
 COOKIE_MAX_AGE = 30 * 24 * 3600
@@ -113,9 +113,14 @@ def start_draft(
     aidant_id: int | None = None,
     language: str = "fr",
     honeypot: bool = False,
+    preview: bool = False,
     now: dt.datetime | None = None,
 ) -> tuple[Response, str]:
-    """Create a draft response; return it with the cookie token (shown once, stored hashed)."""
+    """Create a draft response; return it with the cookie token (shown once, stored hashed).
+
+    A ``preview`` draft (a coordinator trying a version) is answered like any other and
+    thrown away at the end: it never becomes a response.
+    """
     moment = now or utcnow()
     definition = load_definition(version)
     answers = E.new_answers(definition, moment)
@@ -132,18 +137,27 @@ def start_draft(
         started_at=moment,
         updated_at=moment,
         draft_token_hash=hash_token(token),
-        draft_state=_state(answers, first.key if first else CHECK_PAGE, honeypot),
+        draft_state=_state(answers, first.key if first else CHECK_PAGE, honeypot, preview),
     )
     session.add(response)
     session.commit()
     return response, token
 
 
-def _state(answers: E.Answers, page: str, honeypot: bool = False) -> dict[str, Any]:
+def _state(
+    answers: E.Answers, page: str, honeypot: bool = False, preview: bool = False
+) -> dict[str, Any]:
     state: dict[str, Any] = {"answers": answers, "page": page}
     if honeypot:
         state["honeypot"] = True
+    if preview:
+        state["preview"] = True
     return state
+
+
+def is_preview(response: Response) -> bool:
+    """True for a coordinator's preview draft (never stored as a response)."""
+    return bool((response.draft_state or {}).get("preview"))
 
 
 def load_draft(session: Session, token: str | None) -> Response | None:
@@ -208,7 +222,7 @@ def _require_draft(response: Response) -> None:
 def _save(
     session: Session, response: Response, answers: E.Answers, page: str, language: str
 ) -> None:
-    response.draft_state = _state(answers, page, is_honeypot(response))
+    response.draft_state = _state(answers, page, is_honeypot(response), is_preview(response))
     response.language = language
     response.updated_at = utcnow()
     session.commit()
@@ -260,7 +274,8 @@ def save_page(
     uploads: dict[str, UploadedFile] | None = None,
     now: dt.datetime | None = None,
 ) -> Step:
-    """Check and keep a page's answers, then say where to go (``action``: next/back/add/remove).
+    """Check and keep a page's answers, then say where to go (``action``: next/back/add/remove,
+    or refresh: keep what is valid and stay).
 
     Valid answers are always kept, even when another field of the page has an error or the
     respondent goes back. A question that became relevant on this very page (e.g. "how did you
@@ -281,7 +296,9 @@ def save_page(
         result = E.PageResult(answers)
     else:
         try:
-            result = E.submit_page(definition, answers, key, raw, language=language, now=now)
+            result = E.submit_page(
+                definition, answers, key, raw, language=language, now=now, shown=shown or None
+            )
         except SurveyError as error:
             raise DraftError(str(error)) from error
     errors = {**result.errors, **upload_errors}
@@ -291,6 +308,11 @@ def save_page(
         target = previous_key_for(definition, answers, key) or key
         _save(session, response, answers, target, language)
         return Step(target)
+    if action == "refresh":
+        # JavaScript asks for the page again after an answer that reveals or filters others:
+        # valid answers are kept, nothing is reported as missing yet.
+        _save(session, response, answers, key, language)
+        return Step(key)
     if errors:
         _save(session, response, answers, key, language)
         return Step(key, errors, result.raw)
@@ -376,7 +398,7 @@ def _take_uploads(
         items = answers.get(page.repeat) or []
         store = items[page.instance - 1] if 1 <= page.instance <= len(items) else {}
     for question in page.fields:
-        if question.type not in ("image", "file"):
+        if question.type not in UPLOAD_TYPES:
             continue
         sent = uploads.get(question.name)
         if sent is None or not sent.data:
@@ -459,7 +481,7 @@ def display_value(item: E.FieldView, language: str = "fr") -> str:
     if item.choices:
         labels = {c.code: c.label for c in item.choices}
         return ", ".join(labels.get(code, code) for code in item.value.split())
-    if item.type in ("image", "file"):
+    if item.type in UPLOAD_TYPES:
         return item.value.rsplit("/", 1)[-1]
     if item.type == "acknowledge":
         return "OK"
@@ -505,8 +527,9 @@ def submit(
     moment = now or utcnow()
     definition = definition_of(response)
     answers = answers_of(response)
-    if is_honeypot(response):
-        # Silently accepted, never stored: the robot sees the usual thank-you page.
+    if is_honeypot(response) or is_preview(response):
+        # Silently accepted, never stored: the robot sees the usual thank-you page; a
+        # coordinator's preview ends there too.
         session.delete(response)
         session.commit()
         return None

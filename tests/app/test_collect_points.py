@@ -150,7 +150,7 @@ def test_aidants_cannot_manage_points(app: Flask, client: FlaskClient, auth) -> 
 def test_every_question_page_route_answers_anonymous_get(app: Flask, client: FlaskClient) -> None:
     for path in ("/questionnaire", "/q", "/merci"):
         assert client.get(path).status_code == 200, path
-    for path in ("/repondre/visit", "/repondre/verification", "/repondre/envoyer"):
+    for path in ("/repondre/visit", "/questionnaire/verification", "/questionnaire/envoyer"):
         assert client.get(path).status_code in (302, 303), path
 
 

@@ -157,13 +157,15 @@ def test_every_type_renders_and_round_trips(app: Flask, client: FlaskClient, cod
     assert removed.headers["Location"] == "/repondre/kids%231"
     data = {"csrf_token": token, "shown": ["kid_name"], "kid_name": "Zoé"}
     assert client.post("/repondre/kids%231", data=data).headers["Location"] == (
-        "/repondre/verification"
+        "/questionnaire/verification"
     )
 
-    summary = page_text(client.get("/repondre/verification"))
+    summary = page_text(client.get("/questionnaire/verification"))
     assert "Rouge" in summary and "Lundi, Mercredi" in summary and "Bleu, Rouge" in summary
     assert "25/12/2012" in summary and "doc-" in summary
-    sent = client.post("/repondre/envoyer", data={"csrf_token": token, "idempotency_key": "x" * 24})
+    sent = client.post(
+        "/questionnaire/envoyer", data={"csrf_token": token, "idempotency_key": "x" * 24}
+    )
     assert sent.status_code == 303
 
     with app.app_context():

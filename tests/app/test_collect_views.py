@@ -74,9 +74,9 @@ class Walker:
             assert result.status_code == 303, (key, page_text(result)[:2000])
 
     def send(self, key: str = "k" * 24, **extra: object):  # type: ignore[no-untyped-def]
-        check = self.client.get("/repondre/verification")
+        check = self.client.get("/questionnaire/verification")
         assert check.status_code == 200
-        return self.post("/repondre/envoyer", {"idempotency_key": key, **extra})
+        return self.post("/questionnaire/envoyer", {"idempotency_key": key, **extra})
 
 
 def _count(model) -> int:  # type: ignore[no-untyped-def]
@@ -95,7 +95,7 @@ def test_whole_flow_from_a_poster_link(app: Flask, client: FlaskClient, link: st
     cookie = begun.headers["Set-Cookie"]
     assert "mairiebus_draft=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     walker.answer_all()
-    check = client.get("/repondre/verification")
+    check = client.get("/questionnaire/verification")
     summary = page_text(check)
     assert "On m'en a parlé, je l'ai lu" in summary and "Ma carte vitale" in summary
     sent = walker.send()
@@ -168,16 +168,16 @@ def test_reload_and_resume_with_the_cookie(client: FlaskClient, link: str) -> No
     lost = client.get("/repondre/zzz-unknown")
     assert lost.status_code == 303 and lost.headers["Location"] == "/repondre/where"
     # Starting again throws the draft away.
-    restart = walker.post("/repondre/recommencer", {})
+    restart = walker.post("/questionnaire/recommencer", {})
     assert restart.status_code == 303 and restart.headers["Location"] == f"/q/{link}"
     assert "Commencer" in page_text(client.get(f"/q/{link}"))
 
 
 def test_pages_without_a_draft_redirect_to_the_start(client: FlaskClient, link: str) -> None:
-    for path in ("/repondre/visit", "/repondre/verification", "/repondre/envoyer"):
+    for path in ("/repondre/visit", "/questionnaire/verification", "/questionnaire/envoyer"):
         response = client.get(path)
         assert response.status_code in (302, 303)
-    assert client.get("/repondre/envoyer").headers["Location"] == "/repondre/verification"
+    assert client.get("/questionnaire/envoyer").headers["Location"] == "/questionnaire/verification"
     assert client.get("/merci").status_code == 200
     assert client.get("/questionnaire").status_code == 200
 
@@ -189,7 +189,7 @@ def test_double_submit_gives_the_same_thank_you_and_one_response(
     walker.start(f"/q/{link}")
     walker.answer_all()
     first = walker.send(key="same-key-0123456789abcdef")
-    second = walker.post("/repondre/envoyer", {"idempotency_key": "same-key-0123456789abcdef"})
+    second = walker.post("/questionnaire/envoyer", {"idempotency_key": "same-key-0123456789abcdef"})
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"] == "/merci"
     with app.app_context():
@@ -200,7 +200,7 @@ def test_incomplete_submission_shows_the_missing_question(client: FlaskClient, l
     walker = Walker(client)
     walker.start(f"/q/{link}")
     walker.answer("visit", {"reason": ["curiosity"]})
-    result = walker.post("/repondre/envoyer", {"idempotency_key": "k" * 30})
+    result = walker.post("/questionnaire/envoyer", {"idempotency_key": "k" * 30})
     assert result.status_code == 400
     text = page_text(result)
     assert "Quel âge avez-vous ?" in text and "Merci de répondre à cette question." in text
@@ -400,6 +400,6 @@ def test_garbage_on_every_page_never_gives_a_500(
         result = walker.post(f"/repondre/{key}", garbage)
         assert result.status_code in (303, 400), (key, result.status_code)
         walker.answer(key, raw)
-    result = walker.post("/repondre/envoyer", {"idempotency_key": "x" * 300})
+    result = walker.post("/questionnaire/envoyer", {"idempotency_key": "x" * 300})
     assert result.status_code in (303, 400)
-    assert "<b>gras</b>" not in client.get("/repondre/verification").get_data(as_text=True)
+    assert "<b>gras</b>" not in client.get("/questionnaire/verification").get_data(as_text=True)

@@ -65,8 +65,10 @@ def test_upload_with_a_list_file(app: Flask, client: FlaskClient, auth) -> None:
     auth.login()
     data = (FORMS / "all_types.md").read_bytes()
     missing = _upload(client, "all_types.md", data)
-    assert missing.status_code == 400
-    assert "« towns.csv » manque" in page_text(missing)
+    # Like ODK Central: imported, marked, previewable, but not offered until the file comes.
+    assert missing.status_code == 303
+    page = page_text(client.get(missing.headers["Location"]))
+    assert "Fichiers manquants" in page and "towns.csv" in page
     towns = (FORMS / "towns.csv").read_bytes()
     response = _upload(client, "all_types.md", data, [("towns.csv", towns)])
     assert response.status_code == 303
@@ -84,8 +86,9 @@ def test_upload_failure_shows_the_error_table(app: Flask, client: FlaskClient, a
     rows = re.findall(
         r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", html
     )
-    assert ("survey", "2", "type", "voice") in rows
-    assert ("survey", "7", "type", "code") in rows
+    assert ("survey", "3", "relevant", "a") in rows
+    assert ("survey", "4", "constraint", "b") in rows
+    assert not any(row[3] in ("voice", "code") for row in rows)  # audio, barcode: accepted
     assert _count(app, Form) == 0
 
 

@@ -7,6 +7,7 @@ draft is found through the HttpOnly cookie ``mairiebus_draft``; nothing needs Ja
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -26,6 +27,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
@@ -39,14 +41,23 @@ from app.blueprints.collect.forms import (
 )
 from app.errors import fail
 from app.extensions import db
-from app.models import Channel, CollectionLink, CollectionPoint, PointKind, Response
+from app.models import (
+    Channel,
+    CollectionLink,
+    CollectionPoint,
+    FormVersion,
+    PointKind,
+    Response,
+)
 from app.security import coordinator_required, public, staff_required
 from app.services import collection as sites
 from app.services import responses as drafts
 from app.services.forms import current_version, load_definition
 from app.services.throttle import client_key, get_throttle
+from surveys import richtext
 from surveys.engine import FieldView, PageView
 from surveys.labels import THEMES
+from surveys.model import UPLOAD_TYPES, language_code
 
 HONEYPOT = "website"
 DONE_KEY = "collect_done"
@@ -59,8 +70,43 @@ def _see_other(endpoint: str, **values: Any) -> FlaskResponse:
     return redirect(url_for(endpoint, **values), code=303)
 
 
+FORM_LANGUAGE_KEY = "collect_form_language"
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
+
+
 def _language() -> str:
+    """The questionnaire's language: one the respondent picked among the form's, else the UI's.
+
+    The engine falls back to the form's ``default_language`` when the form lacks it.
+    """
+    if request.args.get("lang") in ("fr", "en"):
+        session.pop(FORM_LANGUAGE_KEY, None)  # the site's own switch wins
+    wanted = request.args.get("langue", "")
+    if _LANGUAGE_CODE.match(wanted):
+        session[FORM_LANGUAGE_KEY] = wanted
+    picked = session.get(FORM_LANGUAGE_KEY)
+    if isinstance(picked, str) and _LANGUAGE_CODE.match(picked):
+        return picked
     return "en" if str(get_locale()).startswith("en") else "fr"
+
+
+def _content_language(definition) -> str | None:  # type: ignore[no-untyped-def]
+    """The BCP 47 code of the labels shown, when it differs from the page's own language."""
+    code = language_code(definition.resolve_language(_language()))
+    if not _LANGUAGE_CODE.match(code) or code == str(get_locale())[:2]:
+        return None
+    return code
+
+
+def _language_choices(definition) -> list[tuple[str, str, bool]]:  # type: ignore[no-untyped-def]
+    """(code, name, current) for each language of a multilingual form."""
+    if len(definition.languages) < 2:
+        return []
+    current = definition.resolve_language(_language())
+    return [
+        (language_code(lang), re.sub(r"\s*\([^)]*\)\s*$", "", lang) or lang, lang == current)
+        for lang in definition.languages
+    ]
 
 
 def _current_draft() -> Response | None:
@@ -105,6 +151,7 @@ def _is_staff() -> bool:
 
 def _start_page(link: CollectionLink | None, version, point: CollectionPoint | None):  # type: ignore[no-untyped-def]
     draft = _current_draft()
+    _language()  # remembers ?langue= from a poster or a link for the draft about to start
     definition = load_definition(version)
     page_count = max(1, len(_visible_pages(definition)))
     return render_template(
@@ -191,6 +238,8 @@ def start(code: str):  # type: ignore[no-untyped-def]
     version = current_version(db.session, link.form.form_id)
     if version is None or link.form.archived:
         fail(404, _("Ce questionnaire n'est plus proposé."))
+    if load_definition(version).missing_files:
+        fail(404, _("Ce questionnaire n'est pas encore prêt. Revenez bientôt."))
     # An archived point's old posters still open the questionnaire, but record no place.
     point = None if link.collection_point.archived else link.collection_point
     if request.method == "POST":
@@ -198,7 +247,21 @@ def start(code: str):  # type: ignore[no-untyped-def]
     return _start_page(link, version, point)
 
 
-@bp.route("/repondre/recommencer", methods=["POST"])
+@bp.route("/apercu/<int:version_pk>", methods=["POST"])
+@coordinator_required
+def preview(version_pk: int):  # type: ignore[no-untyped-def]
+    """A coordinator answers any version, without a collection point; nothing is stored."""
+    version = db.session.get(FormVersion, version_pk)
+    if version is None:
+        fail(404, _("Cette version n'existe pas."))
+    response, token = drafts.start_draft(
+        db.session, version, channel=Channel.ASSISTED, language=_language(), preview=True
+    )
+    flash(_("Aperçu : vos réponses ne seront pas enregistrées."), "info")
+    return _with_cookie(redirect(_page_url(drafts.resume_key(response)), code=303), token)
+
+
+@bp.route("/questionnaire/recommencer", methods=["POST"])
 @public
 def restart():  # type: ignore[no-untyped-def]
     """Throw the current draft away and go back to its start page."""
@@ -228,20 +291,37 @@ def _render_page(
     summary_errors: bool = False,
 ):  # type: ignore[no-untyped-def]
     previous = drafts.previous_key(draft, page_view.key)
-    has_upload = any(f.type in ("image", "file") for f in page_view.fields)
+    has_upload = any(f.type in UPLOAD_TYPES for f in page_view.fields)
+    has_shape = any(f.type in ("geotrace", "geoshape") for f in page_view.fields)
     errors = [(f.name, f.label, f.error) for f in page_view.fields if f.error]
+    definition = drafts.definition_of(draft)
     return render_template(
         "collect/page.html",
         view=page_view,
         draft=draft,
         previous_url=_page_url(previous) if previous else None,
         has_upload=has_upload,
+        has_shape=has_shape,
         errors=errors,
         then=then,
-        title=drafts.definition_of(draft).title,
+        title=definition.title,
         assisted=draft.channel is Channel.ASSISTED,
         range_values=range_values,
+        form_languages=_language_choices(definition),
+        content_language=_content_language(definition),
     ), status
+
+
+@bp.app_template_filter("rich")
+def rich(text: str) -> Markup:
+    """A label or hint with XLSForm's formatting (markdown, colour spans), sanitised."""
+    return Markup(richtext.to_html(text or ""))  # noqa: S704 - nh3 keeps a safe subset only
+
+
+@bp.app_template_filter("plain")
+def plain(text: str) -> str:
+    """A label's words without formatting (inside links and error summaries)."""
+    return richtext.to_text(text or "")
 
 
 def range_values(item: FieldView) -> list[str]:
@@ -272,7 +352,7 @@ def _raw_from_request(draft: Response, key: str) -> tuple[dict[str, Any], dict[s
     uploads: dict[str, drafts.UploadedFile] = {}
     for question in page.fields:
         name = question.name
-        if question.type in ("image", "file"):
+        if question.type in UPLOAD_TYPES:
             storage = request.files.get(name)
             if isinstance(storage, FileStorage) and storage.filename:
                 uploads[name] = drafts.UploadedFile(storage.filename, storage.read())
@@ -303,7 +383,7 @@ def page(key: str):  # type: ignore[no-untyped-def]
         return _render_page(draft, drafts.view(draft, key, language), then=request.args.get("then"))
     raw, uploads = _raw_from_request(draft, key)
     action = request.form.get("action", "next")
-    if action not in ("next", "back", "add", "remove"):
+    if action not in ("next", "back", "add", "remove", "refresh"):
         action = "next"
     shown = frozenset(request.form.getlist("shown"))
     try:
@@ -332,7 +412,7 @@ def page(key: str):  # type: ignore[no-untyped-def]
     return redirect(_page_url(target), code=303)
 
 
-@bp.route("/repondre/verification", methods=["GET"])
+@bp.route("/questionnaire/verification", methods=["GET"])
 @public
 def check():  # type: ignore[no-untyped-def]
     """Check your answers, then send them."""
@@ -353,7 +433,7 @@ def check():  # type: ignore[no-untyped-def]
     )
 
 
-@bp.route("/repondre/envoyer", methods=["GET", "POST"])
+@bp.route("/questionnaire/envoyer", methods=["GET", "POST"])
 @public
 def send():  # type: ignore[no-untyped-def]
     """Submit the answers (idempotent: a double tap gives the same thank-you page)."""

@@ -53,6 +53,14 @@ class ExportForm(FlaskForm):
     )
     language = SelectField(_l("Réponses écrites en"), default="")
     table = SelectField(_l("Tableau (pour le CSV)"), default="responses")
+    layout = RadioField(
+        _l("Colonnes"),
+        choices=[
+            SelectChoice("default", _l("Mairie Bus (une colonne par question)")),
+            SelectChoice("kobo", _l("KoboToolbox (chemins de groupes, _id, _uuid, _index…)")),
+        ],
+        default="default",
+    )
 
 
 class ActionForm(FlaskForm):

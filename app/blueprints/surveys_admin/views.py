@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 import tempfile
 from pathlib import PurePath
 
@@ -13,6 +14,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    send_from_directory,
     stream_with_context,
     url_for,
 )
@@ -158,7 +160,10 @@ def export(form_id: str):  # type: ignore[no-untyped-def]
     if not choose.validate():
         fail(400, _("Ce choix d'export n'est pas possible. Revenez à la page et réessayez."))
     language = choose.language.data or None
-    options = X.ExportOptions(X.resolve_language(definition, language) if language else None)
+    options = X.ExportOptions(
+        X.resolve_language(definition, language) if language else None,
+        layout=choose.layout.data if choose.layout.data in X.LAYOUTS else "default",
+    )
     if choose.format.data == "csv":
         table = choose.table.data or X.MAIN_TABLE
         chunks = X.iter_csv_export(db.session, questionnaire, table, options, definition)
@@ -217,6 +222,17 @@ def version_source(form_id: str, version_pk: int):  # type: ignore[no-untyped-de
 
 def _safe(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+
+
+@bp.route("/medias/<uuid>/<filename>")
+@coordinator_required
+def media(uuid: str, filename: str):  # type: ignore[no-untyped-def]
+    """A file a respondent uploaded (the URLs of the KoboToolbox export layout)."""
+    from app.services.responses import upload_root
+
+    if not re.fullmatch(r"[A-Za-z0-9-]{8,64}", uuid):
+        fail(404, _("Ce fichier n'existe pas."))
+    return send_from_directory(upload_root() / uuid, filename, as_attachment=True)
 
 
 @bp.route("/<form_id>/archive", methods=["POST"])

@@ -85,7 +85,98 @@
     input.parentNode.insertBefore(button, input.nextSibling);
   }
 
+  // A follow-up question, a filtered list or a label that depends on an answer given on the
+  // same page appears as soon as that answer changes: the page asks the server again
+  // (action=refresh keeps valid answers, reports nothing missing) and swaps its fields.
+  function setupReveal(form) {
+    var box = form.querySelector("[data-page-fields]");
+    if (!box || !window.fetch || !window.FormData || !window.DOMParser) return;
+    var busy = false;
+    var again = false;
+    var touched = {};  // what the respondent changed while a refresh was on its way
+
+    function drivers() {
+      var names = {};
+      box.querySelectorAll("input[data-reveals]").forEach(function (input) {
+        names[input.getAttribute("data-reveals")] = true;
+      });
+      return names;
+    }
+
+    function typedValues() {
+      var typed = {};
+      box.querySelectorAll("input[type=text], input:not([type]), textarea").forEach(function (el) {
+        if (el.id && el.value) typed[el.id] = el.value;
+      });
+      return typed;
+    }
+
+    function refresh() {
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      touched = {};
+      var data = new FormData(form);
+      data.set("action", "refresh");
+      var typed = typedValues();
+      // form.action would be the button named "action": read the attribute.
+      fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) throw new Error(String(response.status));
+          return response.text();
+        })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-page-fields]");
+          if (!fresh) return;
+          var active = document.activeElement && document.activeElement.id;
+          box.innerHTML = fresh.innerHTML;
+          Object.keys(typed).forEach(function (id) {
+            var el = document.getElementById(id);
+            if (el && !el.value) el.value = typed[id];  // keep what was typed, even if not valid yet
+          });
+          Object.keys(touched).forEach(function (id) {
+            var el = document.getElementById(id);
+            if (!el) return;
+            if (el.type === "checkbox" || el.type === "radio") el.checked = touched[id].checked;
+            else el.value = touched[id].value;
+          });
+          box.querySelectorAll("input[data-geopoint]").forEach(setupGeopoint);
+          if (window.mairiebusGeoShape) box.querySelectorAll("textarea[data-geoshape]").forEach(window.mairiebusGeoShape);
+          var again_el = active && document.getElementById(active);
+          if (again_el) again_el.focus();
+        })
+        .catch(function () {
+          // Nothing lost: « Continuer » shows the new questions, as without JavaScript.
+        })
+        .then(function () {
+          busy = false;
+          if (again) {
+            again = false;
+            refresh();
+          }
+        });
+    }
+
+    function remember(event) {
+      var target = event.target;
+      if (busy && target && target.id) {
+        touched[target.id] = { checked: target.checked, value: target.value };
+      }
+    }
+
+    form.addEventListener("input", remember);
+    form.addEventListener("change", function (event) {
+      remember(event);
+      var target = event.target;
+      if (target && target.name && drivers()[target.name]) refresh();
+    });
+  }
+
   var box = document.querySelector("[data-read-aloud]");
   if (box) setupReadAloud(box);
   document.querySelectorAll("input[data-geopoint]").forEach(setupGeopoint);
+  var pageForm = document.querySelector("form.collect-form");
+  if (pageForm) setupReveal(pageForm);
 })();

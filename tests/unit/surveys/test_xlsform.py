@@ -90,32 +90,23 @@ def test_list_file_becomes_a_choice_list(all_types: FormDefinition) -> None:
     assert towns.choices[0].labels["English (en)"] == "Martigues"
 
 
-def test_missing_list_file_is_named() -> None:
-    with pytest.raises(FormImportError) as caught:
-        load_form(FORMS / "all_types.md")
-    [error] = caught.value.errors
-    assert (error.sheet, error.row, error.column, error.name) == ("survey", 14, "type", "town")
-    assert "towns.csv" in error.message
+def test_missing_list_file_makes_a_draft_with_a_warning() -> None:
+    form = load_form(FORMS / "all_types.md")
+    assert form.missing_files == ["towns.csv"]
+    assert form.choice_lists["towns"].choices == ()
+    [note] = [w for w in form.warnings if "towns.csv" in w.message]
+    assert (note.sheet, note.row, note.column, note.name) == ("survey", 14, "type", "town")
 
 
-def test_unsupported_things_are_all_listed() -> None:
+def test_only_what_would_make_answers_wrong_is_refused() -> None:
     with pytest.raises(FormImportError) as caught:
         load_form(FORMS / "unsupported.md")
     found = [(e.row, e.column, e.name) for e in caught.value.errors]
-    assert found == [
-        (2, "type", "voice"),
-        (3, "relevant", "a"),
-        (4, "constraint", "b"),
-        (5, "type", "c"),
-        (6, "image", "d"),
-        (6, "relevant", "d"),
-        (7, "type", "code"),
-    ]
+    # audio, barcode, the missing list file and the image column are no longer refusals.
+    assert found == [(3, "relevant", "a"), (4, "constraint", "b"), (6, "relevant", "d")]
     messages = [e.message for e in caught.value.errors]
-    assert "audio" in messages[0]
-    assert "Fonction inconnue : foo()" in messages[1]
-    assert "missing.csv" in messages[3]
-    assert "${nowhere}" in messages[5]
+    assert "Fonction inconnue : foo()" in messages[0]
+    assert "${nowhere}" in messages[2]
     assert all(e.sheet == "survey" for e in caught.value.errors)
     assert "Traceback" not in str(caught.value)
 
