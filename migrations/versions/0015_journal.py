@@ -1,7 +1,7 @@
 """aidants logbook and referrals
 
 Revision ID: 0015_journal
-Revises: 0005
+Revises: 0014_badge_status
 Create Date: 2026-12-02 21:02:52.579316
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015_journal'
-down_revision = '0005'
+down_revision = '0014_badge_status'
 branch_labels = None
 depends_on = None
 
