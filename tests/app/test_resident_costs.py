@@ -62,7 +62,9 @@ def test_a_page_evaluates_the_skip_logic_once(
 
 
 def test_a_page_reads_the_draft_without_the_workbook(
-    app: Flask, walker: Walker, link: str  # noqa: F811
+    app: Flask,
+    walker: Walker,
+    link: str,  # noqa: F811
 ) -> None:
     walker.client.get("/repondre/visit")  # the parsed questionnaire is cached from here on
     with statements(app) as seen:
