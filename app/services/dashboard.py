@@ -646,7 +646,9 @@ class DashboardCache:
         self, key: tuple[Any, ...], data: DashboardData, store: DashboardStore | None = None
     ) -> None:
         if store is not None:
-            store.save_view(key[0], key, replace(data, wide=data.wide.iloc[0:0], refreshing=False))
+            stored = replace(data, wide=data.wide.iloc[0:0], refreshing=False)
+            store.save_view(key[0], key, stored)
+            store.save_latest(key[1:], stored)
         with self._lock:
             self.stats["computes"] += 1
             self._remember(key, data)
@@ -715,6 +717,10 @@ class DashboardCache:
                 self.shared["views"] += 1
                 self._remember(key, data)
             return data
+        if not wait and previous is None and store is not None:
+            older = store.load_latest(key[1:])
+            if isinstance(older, DashboardData) and older.version != tables.version:
+                previous = replace(older, wide=_filter_wide(tables.wide, filters.analytics()))
         if not wait and previous is not None:
             self._refresh_in_background(key, tables, filters, places)
             with self._lock:

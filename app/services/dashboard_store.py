@@ -13,7 +13,9 @@ What is stored:
   they were built from — one file per database; a worker that finds tables of an older version
   uses them as its starting point and reads only the newer answers;
 * the **figures of each filtered view**, keyed by (data version, places, filters), without the
-  filtered wide table (re-derived from the base tables in milliseconds).
+  filtered wide table (re-derived from the base tables in milliseconds);
+* the **most recent figures of each set of filters** (the last 100 sets used), which a new
+  worker shows, marked as being updated, while it computes those of newer answers.
 
 Files are written to a temporary name and renamed into place, so a reader never sees half a
 file and two workers writing at once simply leave the last complete copy. The files are pickles
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: Raised pickle protocol: fast for numpy-backed frames.
 PROTOCOL = pickle.HIGHEST_PROTOCOL
+#: How many filter combinations keep their most recent figures across data versions.
+MAX_LATEST = 100
 #: Bump when the stored classes change shape, so old files are ignored after a deploy.
 FORMAT = "1"
 
@@ -115,6 +119,27 @@ class DashboardStore:
     def save_view(self, version: object, key: object, data: Any) -> None:
         """Store the figures of a view (without its filtered wide table)."""
         self._write(self._view_path(version, key), data)
+
+    def _latest_path(self, key: object) -> Path:
+        return self.directory / f"{self._scope}-latest-{_digest(key)}.pickle"
+
+    def load_latest(self, key: object) -> Any | None:
+        """The most recent figures stored for these filters, whatever their data version.
+
+        A new worker shows them (saying they are being updated) while it computes the current
+        ones, instead of making the coordinator wait.
+        """
+        return self._read(self._latest_path(key))
+
+    def save_latest(self, key: object, data: Any) -> None:
+        """Remember ``data`` as the most recent figures for these filters."""
+        self._write(self._latest_path(key), data)
+        latest = sorted(
+            self.directory.glob(f"{self._scope}-latest-*.pickle"),
+            key=lambda p: p.stat().st_mtime if p.exists() else 0.0,
+        )
+        for path in latest[:-MAX_LATEST]:
+            path.unlink(missing_ok=True)
 
     def clear(self) -> None:
         """Remove every file of this database (tests, ``--refresh``)."""

@@ -70,12 +70,8 @@ def test_a_new_worker_reads_what_another_computed(app: Flask, seeded, shared: Pa
     computed = _view(app, first)
     assert computed.key == EXPECTED_KEY
     assert first.stats["loads"] == 1 and first.stats["computes"] == 1
-    assert sorted(
-        p.name.split("-")[1].removesuffix(".pickle") for p in shared.glob("*.pickle")
-    ) == [
-        "tables",
-        "view",
-    ]
+    kinds = sorted(p.name.split("-")[1].removesuffix(".pickle") for p in shared.glob("*.pickle"))
+    assert kinds == ["latest", "tables", "view"]
 
     read = _view(app, second)
     # Nothing loaded from the database, nothing computed: both come from the store.
@@ -152,3 +148,23 @@ def test_views_of_older_data_are_removed(tmp_path: Path) -> None:
     store.clear()
     assert store.load_tables() is None
     assert other_database.load_view("v1", ("v1", "all")) == {"figures": 2}
+
+
+def test_a_new_worker_shows_older_figures_while_computing(app: Flask, seeded, shared: Path) -> None:  # type: ignore[no-untyped-def]
+    _view(app, service.DashboardCache())
+    with app.app_context():
+        add_response(seeded, submitted_at=datetime(2025, 4, 2, 9, tzinfo=UTC))
+        db.session.commit()
+    worker = service.DashboardCache()
+    with app.app_context():
+        # The dashboard page does not wait: the figures of the 20 responses, said to be
+        # updating, while those of the 21 are computed in the background.
+        shown = worker.view(db.session, BASE, wait=False)
+        assert shown.refreshing and shown.key["responses"] == 20
+        worker.wait_idle()
+        current = worker.view(db.session, BASE, wait=False)
+    assert not current.refreshing and current.key["responses"] == 21
+    assert worker.stats["stale"] == 1 and worker.stats["computes"] == 1
+    # Exports and the CLI wait for the current figures.
+    third = service.DashboardCache()
+    assert _view(app, third).key["responses"] == 21
