@@ -12,7 +12,8 @@ PostgreSQL database (created and dropped), then measures, with keep-alive connec
 * the Pass step (``GET /pass/question``, a sitting in progress).
 
 Each load thread is one phone: it starts its own draft and Pass sitting first. The output ends
-with one Markdown table row per page: requests/s, p50/p95 ms and the ratio to hello-world.
+with one Markdown table row per page: requests/s, p50/p95 ms and the ratio to hello-world,
+measured right before each page (on a shared machine the load changes from minute to minute).
 """
 
 from __future__ import annotations
@@ -89,7 +90,10 @@ def page_post(phones: Phones):  # type: ignore[no-untyped-def]
     return send
 
 
-def measure(label: str, admin_url: str | None, args: argparse.Namespace) -> list[Result]:
+def measure(
+    label: str, admin_url: str | None, args: argparse.Namespace, hello_url: str
+) -> list[tuple[Result, Result]]:
+    """Each page's result with the hello-world result measured just before it."""
     results = []
     with tempfile.TemporaryDirectory() as directory, TemporaryDatabase(admin_url) as url:
         env, code = prepare(directory, url)
@@ -105,6 +109,14 @@ def measure(label: str, admin_url: str | None, args: argparse.Namespace) -> list
             ]
             for name, request, ok in cases:
                 run_load(server.url, request, label="warm-up", total=200, concurrency=4, ok=ok)
+                # The machine's load changes: the baseline is measured right before each page.
+                baseline = run_load(
+                    hello_url,
+                    get("/"),
+                    label="hello-world Flask /",
+                    total=args.requests,
+                    concurrency=args.concurrency,
+                )
                 result = run_load(
                     server.url,
                     request,
@@ -114,8 +126,9 @@ def measure(label: str, admin_url: str | None, args: argparse.Namespace) -> list
                     max_seconds=120,
                     ok=ok,
                 )
+                print(baseline.line(), flush=True)
                 print(result.line(), flush=True)
-                results.append(result)
+                results.append((baseline, result))
     return results
 
 
@@ -131,32 +144,23 @@ def main() -> None:
         f"# {date.today()} on {platform.node()} ({os.cpu_count()} cores, load {load:.1f}), "
         f"{args.requests} requests per page, concurrency {args.concurrency}"
     )
-    with Gunicorn("benchmarks.hello_app:app") as hello:
-        run_load(hello.url, get("/"), label="warm-up", total=300, concurrency=4)
-        baseline = run_load(
-            hello.url,
-            get("/"),
-            label="hello-world Flask /",
-            total=args.requests * 2,
-            concurrency=args.concurrency,
-        )
-    print(baseline.line(), flush=True)
     databases: list[tuple[str, str | None]] = [("SQLite", None)]
     if args.database_url:
         databases.append(("PostgreSQL", args.database_url))
     rows = []
-    for label, url in databases:
-        for result in measure(label, url, args):
-            rows.append((label, result))
-    print(
-        f"\n| run | database | page | req/s | p50 ms | p95 ms | errors | vs hello-world ({baseline.rps:.0f} req/s) |"
-    )
+    with Gunicorn("benchmarks.hello_app:app") as hello:
+        run_load(hello.url, get("/"), label="warm-up", total=300, concurrency=4)
+        for label, url in databases:
+            for baseline, result in measure(label, url, args, hello.url):
+                rows.append((label, baseline, result))
+    print("\n| run | database | page | req/s | p50 ms | p95 ms | hello-world req/s | ratio |")
     print("|---|---|---|---|---|---|---|---|")
-    for database, result in rows:
+    for database, baseline, result in rows:
         page = result.label.split(": ", 1)[1]
         print(
             f"| {args.label} | {database} | {page} | {result.rps:.0f} | {result.percentile(50):.1f} "
-            f"| {result.percentile(95):.1f} | {result.errors} | {result.rps / baseline.rps:.2f} |"
+            f"| {result.percentile(95):.1f} | {baseline.rps:.0f} | {result.rps / baseline.rps:.2f} |"
+            + (f" errors {result.errors}" if result.errors else "")
         )
 
 
