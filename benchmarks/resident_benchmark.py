@@ -37,6 +37,37 @@ TOKEN = re.compile(rb'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 ABOUT_YOU = [("age_band", "30_44"), ("shown", "age_band"), ("shown", "gender")]
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def workers_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU seconds used so far by the worker processes of a gunicorn master.
+
+    On a machine shared with other work, throughput moves with everybody's load; the CPU a
+    worker spends per request does not (much), so both are reported.
+    """
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / TICKS
+
+
+def cpu_load(server: Gunicorn, url: str, request, **kw) -> tuple[Result, float]:  # type: ignore[no-untyped-def]
+    """run_load, plus the workers' CPU milliseconds per request."""
+    pid = server.pid
+    before = workers_cpu_seconds(pid)
+    result = run_load(url, request, **kw)
+    used = workers_cpu_seconds(pid) - before
+    return result, used * 1000 / max(1, result.requests)
+
+
 def _token(page: bytes) -> str:
     match = TOKEN.search(page)
     if not match:
@@ -91,8 +122,8 @@ def page_post(phones: Phones):  # type: ignore[no-untyped-def]
 
 
 def measure(
-    label: str, admin_url: str | None, args: argparse.Namespace, hello_url: str
-) -> list[tuple[Result, Result]]:
+    label: str, admin_url: str | None, args: argparse.Namespace, hello: Gunicorn
+) -> list[tuple[Result, float, Result, float]]:
     """Each page's result with the hello-world result measured just before it."""
     results = []
     with tempfile.TemporaryDirectory() as directory, TemporaryDatabase(admin_url) as url:
@@ -110,14 +141,16 @@ def measure(
             for name, request, ok in cases:
                 run_load(server.url, request, label="warm-up", total=200, concurrency=4, ok=ok)
                 # The machine's load changes: the baseline is measured right before each page.
-                baseline = run_load(
-                    hello_url,
+                baseline, hello_cpu = cpu_load(
+                    hello,
+                    hello.url,
                     get("/"),
                     label="hello-world Flask /",
                     total=args.requests,
                     concurrency=args.concurrency,
                 )
-                result = run_load(
+                result, cpu = cpu_load(
+                    server,
                     server.url,
                     request,
                     label=f"{label}: {name}",
@@ -126,9 +159,9 @@ def measure(
                     max_seconds=120,
                     ok=ok,
                 )
-                print(baseline.line(), flush=True)
-                print(result.line(), flush=True)
-                results.append((baseline, result))
+                print(f"{baseline.line()}  CPU {hello_cpu:.2f} ms/request", flush=True)
+                print(f"{result.line()}  CPU {cpu:.2f} ms/request", flush=True)
+                results.append((baseline, hello_cpu, result, cpu))
     return results
 
 
@@ -151,15 +184,19 @@ def main() -> None:
     with Gunicorn("benchmarks.hello_app:app") as hello:
         run_load(hello.url, get("/"), label="warm-up", total=300, concurrency=4)
         for label, url in databases:
-            for baseline, result in measure(label, url, args, hello.url):
-                rows.append((label, baseline, result))
-    print("\n| run | database | page | req/s | p50 ms | p95 ms | hello-world req/s | ratio |")
-    print("|---|---|---|---|---|---|---|---|")
-    for database, baseline, result in rows:
+            for measured in measure(label, url, args, hello):
+                rows.append((label, *measured))
+    print(
+        "\n| run | database | page | req/s | p95 ms | hello req/s | ratio req/s "
+        "| CPU ms/req | hello CPU ms/req | ratio CPU |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for database, baseline, hello_cpu, result, cpu in rows:
         page = result.label.split(": ", 1)[1]
         print(
-            f"| {args.label} | {database} | {page} | {result.rps:.0f} | {result.percentile(50):.1f} "
-            f"| {result.percentile(95):.1f} | {baseline.rps:.0f} | {result.rps / baseline.rps:.2f} |"
+            f"| {args.label} | {database} | {page} | {result.rps:.0f} "
+            f"| {result.percentile(95):.1f} | {baseline.rps:.0f} | {result.rps / baseline.rps:.2f} "
+            f"| {cpu:.2f} | {hello_cpu:.2f} | {hello_cpu / cpu:.2f} |"
             + (f" errors {result.errors}" if result.errors else "")
         )
 
