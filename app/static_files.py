@@ -152,6 +152,7 @@ def init_app(app: Flask) -> None:
                 "text/csv",
                 "text/plain",
                 "text/calendar",
+                "text/javascript",
                 "application/javascript",
                 "application/json",
                 "image/svg+xml",

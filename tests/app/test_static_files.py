@@ -84,6 +84,9 @@ def test_compression_switch(compressing: FlaskClient) -> None:
     assert re.search(r"<h1[^>]*>", html)
     # The page and its stylesheet together weigh well under 10 KB on the wire.
     assert len(page.data) + len(css.data) < 10_000
+    script = compressing.get("/static/js/collect.js", headers={"Accept-Encoding": "gzip"})
+    assert script.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(script.data) == (STATIC / "js" / "collect.js").read_bytes()
     # A browser that asks for nothing gets plain bytes.
     plain = compressing.get(f"/static/css/app.{DIGEST}.css")
     assert "Content-Encoding" not in plain.headers and plain.data == APP_CSS
