@@ -12,7 +12,9 @@ When only new submissions arrived (submitted responses are never changed), just 
 and appended; when anything else changed (demo data removed, old answers deleted), everything is
 reloaded. The aggregates of each set of filters are cached under (data version, places, filters),
 so a page is computed once and then served from memory until new answers arrive. Each worker
-process holds its own copy: the first page a new worker shows pays the full load once.
+process holds its own copy; what one worker computes is also written to a store shared by all
+of them (``app.services.dashboard_store``, in the instance folder), so a new or restarted
+worker reads the tables and figures back instead of paying the full load again.
 """
 
 from __future__ import annotations
