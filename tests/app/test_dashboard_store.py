@@ -168,3 +168,27 @@ def test_a_new_worker_shows_older_figures_while_computing(app: Flask, seeded, sh
     # Exports and the CLI wait for the current figures.
     third = service.DashboardCache()
     assert _view(app, third).key["responses"] == 21
+
+
+def test_cli_warm_prepares_the_first_page(app: Flask, runner, seeded, shared: Path) -> None:  # type: ignore[no-untyped-def]
+    service.cache().clear()
+    result = runner.invoke(args=["dashboard", "warm"])
+    assert result.exit_code == 0, result.output
+    # The 20 mairiebus responses, the demo one and the other form's one: 22 sent, the
+    # dashboard opens on real answers of every form (21).
+    assert "22 réponses envoyées." in result.output
+    assert "21 réponses comptées" in result.output
+    # A worker started afterwards serves the first page from the store.
+    worker = service.DashboardCache()
+    with app.app_context():
+        filters = service.DashboardFilters(demo=service.default_demo_choice(db.session))
+        data = worker.view(db.session, filters)
+    assert worker.shared == {"tables": 1, "views": 1} and worker.stats["computes"] == 0
+    assert data.key["responses"] == 21
+    service.cache().clear()
+
+
+def test_cli_warm_says_when_sharing_is_off(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(args=["dashboard", "warm"])
+    assert result.exit_code != 0
+    assert "désactivé" in result.output
