@@ -32,6 +32,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
+    from app import static_files
+
+    static_files.init_app(app)
+
     from app import errors, security
 
     errors.register(app)

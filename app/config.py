@@ -72,6 +72,8 @@ def build_config(instance_path: Path, env: Mapping[str, str] | None = None) -> d
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "LANGUAGES": ("fr", "en"),
         "MAIRIEBUS_PROXY_FIX": env.get("MAIRIEBUS_PROXY_FIX", "0") == "1",
+        # Brotli/gzip of pages and text files, when no reverse proxy compresses them.
+        "COMPRESS_RESPONSES": env.get("MAIRIEBUS_COMPRESS", "0") == "1",
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_FAILURE_WINDOW": 15 * 60,
         # Questionnaire throttling per client (aidants' tablets are exempt from the first).

@@ -158,6 +158,12 @@ class Gunicorn:
         self.__exit__()
         raise RuntimeError(f"gunicorn did not start: {' '.join(self._cmd)}")
 
+    @property
+    def pid(self) -> int:
+        """The master's process id (the workers are its children)."""
+        assert self._process is not None
+        return self._process.pid
+
     def __exit__(self, *_exc: object) -> None:
         if self._process and self._process.poll() is None:
             os.killpg(self._process.pid, signal.SIGTERM)

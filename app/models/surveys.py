@@ -58,7 +58,9 @@ class FormVersion(Base):
     title: Mapped[str] = mapped_column(String(300))
     default_language: Mapped[str] = mapped_column(String(60), default="")
     source_filename: Mapped[str] = mapped_column(String(255))
-    source: Mapped[bytes] = mapped_column(LargeBinary)
+    # The workbook is read only when its parsed definition is not cached yet (every page of
+    # a questionnaire loads its version): deferred, so pages do not fetch it each time.
+    source: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     source_sha256: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[created_at]
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

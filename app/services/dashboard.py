@@ -12,7 +12,9 @@ When only new submissions arrived (submitted responses are never changed), just 
 and appended; when anything else changed (demo data removed, old answers deleted), everything is
 reloaded. The aggregates of each set of filters are cached under (data version, places, filters),
 so a page is computed once and then served from memory until new answers arrive. Each worker
-process holds its own copy: the first page a new worker shows pays the full load once.
+process holds its own copy; what one worker computes is also written to a store shared by all
+of them (``app.services.dashboard_store``, in the instance folder), so a new or restarted
+worker reads the tables and figures back instead of paying the full load again.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import String, func, make_url, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from app.models import (
@@ -42,6 +46,7 @@ from app.models import (
     Response,
     ResponseStatus,
 )
+from app.services.dashboard_store import DashboardStore
 from surveys import analytics as A
 from surveys import charts as C
 from surveys import mapping as M
@@ -58,6 +63,8 @@ from surveys.labels import (
 
 #: Demo choices of the filter form: real answers only, both, demo answers only.
 DEMO_CHOICES = {"real": False, "all": None, "demo": True}
+#: The shared tables are rewritten after this many appended responses (see DashboardCache).
+SHARE_EVERY = 500
 #: How many filtered views each process keeps.
 CACHE_SIZE = 24
 WORDS_ON_PAGE = 40
@@ -323,6 +330,8 @@ class BaseTables:
     wide: pd.DataFrame
     free_text: pd.DataFrame
     passes: pd.DataFrame
+    #: True when built by appending new responses to earlier tables (not read in full).
+    appended: bool = False
 
 
 def _free_text(answers: pd.DataFrame) -> pd.DataFrame:
@@ -381,7 +390,7 @@ def build_tables(session: Session, previous: BaseTables | None = None) -> BaseTa
             answers = answers.loc[answers["response_id"].isin(added["response_id"])]
             wide = _append_wide(previous.wide, A.wide_responses(answers, added))
             free = pd.concat([previous.free_text, _free_text(answers)], ignore_index=True)
-            return BaseTables(version, wide, free, passes)
+            return BaseTables(version, wide, free, passes, appended=True)
     responses, answers = load_frames(session)
     wide = A.wide_responses(answers, responses)
     return BaseTables(version, wide, _free_text(answers), passes)
@@ -577,16 +586,21 @@ class DashboardCache:
         self._latest: dict[tuple[Any, ...], DashboardData] = {}
         self._running: dict[tuple[Any, ...], threading.Thread] = {}
         self._size = size
+        self._shared_responses: int | None = None
         self.stats = {"loads": 0, "computes": 0, "hits": 0, "stale": 0}
+        #: Tables and views read from the shared store instead of being computed.
+        self.shared = {"tables": 0, "views": 0}
 
     def clear(self) -> None:
         """Forget everything (tests, benchmarks)."""
         self.wait_idle()
         with self._lock:
             self._tables = None
+            self._shared_responses = None
             self._views.clear()
             self._latest.clear()
             self.stats = {"loads": 0, "computes": 0, "hits": 0, "stale": 0}
+            self.shared = {"tables": 0, "views": 0}
 
     def wait_idle(self, timeout: float = 120.0) -> None:
         """Wait for background recomputations to finish."""
@@ -594,33 +608,70 @@ class DashboardCache:
             thread.join(timeout)
 
     def tables(self, session: Session) -> BaseTables:
-        """Base tables at the current data version."""
+        """Base tables at the current data version.
+
+        A worker with nothing in memory starts from the tables another worker stored in the
+        shared store (when there is one), so it only reads the answers that arrived since.
+        """
+        store = shared_store()
         with self._lock:
-            tables = build_tables(session, self._tables)
+            previous = self._tables
+            if previous is None and store is not None:
+                previous = store.load_tables()
+                if previous is not None:
+                    self.shared["tables"] += 1
+                    self._shared_responses = previous.version.responses
+            tables = build_tables(session, previous)
             if tables is not self._tables:
-                self.stats["loads"] += 1
+                if tables is not previous:
+                    self.stats["loads"] += 1
+                    if store is not None and self._worth_sharing(tables, previous):
+                        store.save_tables(tables)
+                        self._shared_responses = tables.version.responses
                 self._tables = tables
                 # Views of older versions can never be asked again.
                 for key in [k for k in self._views if k[0] != tables.version]:
                     del self._views[key]
             return tables
 
-    def _store(self, key: tuple[Any, ...], data: DashboardData) -> None:
+    def _worth_sharing(self, tables: BaseTables, previous: BaseTables | None) -> bool:
+        """Write the tables when read in full, or once enough answers were appended since.
+
+        Appending a few answers is cheap for the next worker too (it reads only those), so the
+        tables are not rewritten on every new answer.
+        """
+        if not tables.appended or previous is None or self._shared_responses is None:
+            return True
+        return abs(tables.version.responses - self._shared_responses) >= SHARE_EVERY
+
+    def _store(
+        self, key: tuple[Any, ...], data: DashboardData, store: DashboardStore | None = None
+    ) -> None:
+        if store is not None:
+            stored = replace(data, wide=data.wide.iloc[0:0], refreshing=False)
+            store.save_view(key[0], key, stored)
+            store.save_latest(key[1:], stored)
         with self._lock:
             self.stats["computes"] += 1
-            self._views[key] = data
-            self._latest[key[1:]] = data
-            while len(self._views) > self._size:
-                self._views.popitem(last=False)
-            while len(self._latest) > self._size:
-                self._latest.pop(next(iter(self._latest)))
+            self._remember(key, data)
+
+    def _remember(self, key: tuple[Any, ...], data: DashboardData) -> None:
+        """Keep a view in memory (the lock is held)."""
+        self._views[key] = data
+        self._latest[key[1:]] = data
+        while len(self._views) > self._size:
+            self._views.popitem(last=False)
+        while len(self._latest) > self._size:
+            self._latest.pop(next(iter(self._latest)))
 
     def _refresh_in_background(
         self, key: tuple[Any, ...], tables: BaseTables, filters: DashboardFilters, places: Places
     ) -> None:
+        store = shared_store()
+
         def run() -> None:
             try:
-                self._store(key, compute(tables, filters, places))
+                self._store(key, compute(tables, filters, places), store)
             except Exception:  # noqa: BLE001 - the next page computes in the foreground
                 import logging
 
@@ -659,17 +710,48 @@ class DashboardCache:
                 self.stats["hits"] += 1
                 return cached
             previous = self._latest.get(key[1:])
+        store = shared_store()
+        shared = store.load_view(tables.version, key) if store is not None else None
+        if isinstance(shared, DashboardData):
+            # Computed by another worker: only the filtered wide table is derived again.
+            data = replace(shared, wide=_filter_wide(tables.wide, filters.analytics()))
+            with self._lock:
+                self.shared["views"] += 1
+                self._remember(key, data)
+            return data
+        if not wait and previous is None and store is not None:
+            older = store.load_latest(key[1:])
+            if isinstance(older, DashboardData) and older.version != tables.version:
+                previous = replace(older, wide=_filter_wide(tables.wide, filters.analytics()))
         if not wait and previous is not None:
             self._refresh_in_background(key, tables, filters, places)
             with self._lock:
                 self.stats["stale"] += 1
             return replace(previous, refreshing=True)
         data = compute(tables, filters, places)
-        self._store(key, data)
+        self._store(key, data, store)
         return data
 
 
 _CACHE = DashboardCache()
+
+
+def shared_store() -> DashboardStore | None:
+    """The store shared by the workers of this app, or None when switched off.
+
+    On by default; off in tests unless ``DASHBOARD_SHARED_CACHE`` is set (the test database is
+    rolled back between tests, so two tests may share a data version with different answers).
+    """
+    if not has_app_context():
+        return None
+    app = current_app
+    if not app.config.get("DASHBOARD_SHARED_CACHE", not app.testing):
+        return None
+    directory = (
+        app.config.get("DASHBOARD_CACHE_DIR") or Path(app.instance_path) / "cache" / "dashboard"
+    )
+    scope = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+    return DashboardStore(Path(directory), scope)
 
 
 def cache() -> DashboardCache:

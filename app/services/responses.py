@@ -191,13 +191,45 @@ def current_page(response: Response) -> str:
     return page if isinstance(page, str) else CHECK_PAGE
 
 
+def relevant_keys(response: Response) -> tuple[str, ...]:
+    """The keys of the pages the respondent will see, in order.
+
+    Remembered on the loaded draft until its state changes (every save assigns a new state),
+    so the several questions one request asks (does this page exist, where to resume, which
+    page is last) evaluate the skip logic once.
+    """
+    state = response.draft_state
+    definition = definition_of(response)
+    memo = response.__dict__.get("_relevant_keys")
+    if memo is not None and memo[0] is state and memo[1] is definition:
+        return memo[2]
+    keys = tuple(p.key for p in E.relevant_pages(definition, answers_of(response)))
+    response.__dict__["_relevant_keys"] = (state, definition, keys)
+    return keys
+
+
+_FIRST_VISIT: dict[int, tuple[FormDefinition, tuple[str, ...]]] = {}
+
+
+def first_visit_pages(definition: FormDefinition) -> tuple[str, ...]:
+    """The pages a new respondent is shown (for "about N pages"), computed once per definition."""
+    cached = _FIRST_VISIT.get(id(definition))
+    if cached is not None and cached[0] is definition:
+        return cached[1]
+    keys = tuple(p.key for p in E.relevant_pages(definition, E.new_answers(definition)))
+    if len(_FIRST_VISIT) > 64:
+        _FIRST_VISIT.clear()
+    _FIRST_VISIT[id(definition)] = (definition, keys)
+    return keys
+
+
 def resume_key(response: Response) -> str:
     """Where to send the respondent back: their page if still shown, else the first one."""
     page = current_page(response)
     if page == CHECK_PAGE or page_exists(response, page):
         return page
-    visible = E.relevant_pages(definition_of(response), answers_of(response))
-    return visible[0].key if visible else CHECK_PAGE
+    visible = relevant_keys(response)
+    return visible[0] if visible else CHECK_PAGE
 
 
 def is_honeypot(response: Response) -> bool:
@@ -230,9 +262,7 @@ def _save(
 
 def page_exists(response: Response, key: str) -> bool:
     """True when ``key`` is a relevant page of the draft."""
-    definition = definition_of(response)
-    answers = answers_of(response)
-    return any(p.key == key for p in E.relevant_pages(definition, answers))
+    return key in relevant_keys(response)
 
 
 def view(
@@ -250,16 +280,13 @@ def view(
 
 def previous_key(response: Response, key: str) -> str | None:
     """The relevant page before ``key`` (the last one for the check page)."""
-    definition = definition_of(response)
-    answers = answers_of(response)
+    visible = relevant_keys(response)
     if key == CHECK_PAGE:
-        visible = E.relevant_pages(definition, answers)
-        return visible[-1].key if visible else None
-    try:
-        page = E.previous_page(definition, answers, key)
-    except AnswerError:
-        return None
-    return page.key if page else None
+        return visible[-1] if visible else None
+    if key in visible:  # the usual case: the page before it among the same relevant pages
+        position = visible.index(key)
+        return visible[position - 1] if position else None
+    return previous_key_for(definition_of(response), answers_of(response), key)
 
 
 def save_page(

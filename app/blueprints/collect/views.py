@@ -168,9 +168,7 @@ def _start_page(link: CollectionLink | None, version, point: CollectionPoint | N
 
 
 def _visible_pages(definition):  # type: ignore[no-untyped-def]
-    from surveys import engine as E
-
-    return E.relevant_pages(definition, E.new_answers(definition))
+    return drafts.first_visit_pages(definition)
 
 
 def _begin(version, point: CollectionPoint | None, channel: Channel = Channel.SELF, **kw: Any):  # type: ignore[no-untyped-def]

@@ -1,0 +1,92 @@
+"""Static files: fingerprinted names cached for a year, plain names revalidated, compression."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from pathlib import Path
+
+import brotli
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from tests.conftest import base_config
+
+STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
+APP_CSS = (STATIC / "css" / "app.css").read_bytes()
+DIGEST = hashlib.sha256(APP_CSS).hexdigest()[:12]
+
+
+def test_pages_link_fingerprinted_names(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert f'href="/static/css/app.{DIGEST}.css"' in page
+    svg = hashlib.sha256((STATIC / "favicon.svg").read_bytes()).hexdigest()[:12]
+    assert f'src="/static/favicon.{svg}.svg"' in page
+    assert "/static/css/app.css" not in page
+
+
+def test_a_fingerprinted_name_is_cached_for_a_year(client: FlaskClient) -> None:
+    response = client.get(f"/static/css/app.{DIGEST}.css")
+    assert response.status_code == 200
+    assert response.data == APP_CSS
+    assert response.headers["Content-Type"] == "text/css; charset=utf-8"
+    cache = response.cache_control
+    assert cache.public and cache.max_age == 31536000 and cache.immutable
+    assert "Content-Encoding" not in response.headers  # compression is off unless switched on
+
+
+def test_plain_and_outdated_names_are_revalidated(client: FlaskClient) -> None:
+    plain = client.get("/static/css/app.css")
+    assert plain.status_code == 200 and plain.data == APP_CSS
+    assert plain.cache_control.no_cache and not plain.cache_control.max_age
+    again = client.get("/static/css/app.css", headers={"If-None-Match": plain.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    # A page cached during a deploy asks for the previous fingerprint: it gets today's file,
+    # not kept for long.
+    old = client.get("/static/css/app.0123456789ab.css")
+    assert old.status_code == 200 and old.data == APP_CSS
+    assert old.cache_control.no_cache and not old.cache_control.immutable
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/css/nothing.css",
+        "/static/css/nothing.0123456789ab.css",
+        "/static/../config.py",
+        "/static/%2e%2e/config.py",
+        "/static/css",
+    ],
+)
+def test_unknown_files_are_404(client: FlaskClient, path: str) -> None:
+    assert client.get(path).status_code == 404
+
+
+@pytest.fixture
+def compressing(app: Flask, tmp_dir: Path) -> FlaskClient:
+    """The same app with MAIRIEBUS_COMPRESS=1 (no reverse proxy compressing)."""
+    return create_app(base_config(tmp_dir, COMPRESS_RESPONSES=True)).test_client()
+
+
+def test_compression_switch(compressing: FlaskClient) -> None:
+    css = compressing.get(f"/static/css/app.{DIGEST}.css", headers={"Accept-Encoding": "br"})
+    assert css.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(css.data) == APP_CSS
+    assert len(css.data) < len(APP_CSS) / 2
+    assert "Accept-Encoding" in css.headers["Vary"]
+    assert css.cache_control.immutable
+    page = compressing.get("/", headers={"Accept-Encoding": "gzip, deflate"})
+    assert page.headers["Content-Encoding"] == "gzip"
+    html = gzip.decompress(page.data).decode("utf-8")
+    assert re.search(r"<h1[^>]*>", html)
+    # The page and its stylesheet together weigh well under 10 KB on the wire.
+    assert len(page.data) + len(css.data) < 10_000
+    script = compressing.get("/static/js/collect.js", headers={"Accept-Encoding": "gzip"})
+    assert script.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(script.data) == (STATIC / "js" / "collect.js").read_bytes()
+    # A browser that asks for nothing gets plain bytes.
+    plain = compressing.get(f"/static/css/app.{DIGEST}.css")
+    assert "Content-Encoding" not in plain.headers and plain.data == APP_CSS
