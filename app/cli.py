@@ -7,12 +7,12 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Role, User
-from app.services.accounts import AccountError, create_user
+from app.services.accounts import AccountError, create_user, disable_user
 
 users_cli = AppGroup("users", help="Manage staff accounts (coordinators and aidants).")
 
@@ -58,12 +58,12 @@ def disable_user_command(email: str) -> None:
     user = db.session.scalar(User.by_email(email))
     if user is None:
         raise click.ClickException(f"No account for {email}")
-    user.active = False
-    db.session.commit()
+    disable_user(db.session, user)
     click.echo(f"Disabled {user.email}")
 
 
 @click.command("demo")
+@with_appcontext
 @click.option(
     "--responses",
     type=click.IntRange(min=0),
@@ -73,8 +73,15 @@ def disable_user_command(email: str) -> None:
 @click.option("--remove", is_flag=True, help="Remove all demo content instead of adding it.")
 def demo_command(responses: int | None, remove: bool) -> None:
     """Seed demo content (idempotent, safe on a database that already holds real data)."""
+    from flask import current_app
+
     from app.demo import remove_demo, seed_demo
 
+    if current_app.config.get("MAIRIEBUS_ENV") == "production" and not remove:
+        raise click.ClickException(
+            "Refusing to seed demo content in production: its accounts have a published "
+            "password. Use a development instance, or create real accounts with `users create`."
+        )
     if remove:
         remove_demo(echo=click.echo)
         return
