@@ -7,8 +7,10 @@ the allowance.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import current_app
 from sqlalchemy import case, delete, select
@@ -75,10 +77,13 @@ class SqlThrottle:
 class RedisThrottle:
     """Counters in Redis with INCR and a TTL set on the first hit of a window."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = 0.5) -> None:
         import redis
 
-        self._redis = redis.Redis.from_url(url)
+        # Short timeouts: a Redis that stops answering must not hold a resident's request.
+        self._redis = redis.Redis.from_url(
+            url, socket_connect_timeout=timeout, socket_timeout=timeout
+        )
 
     def hit(self, key: str, window: int) -> int:
         name = f"mairiebus:throttle:{key}"
@@ -95,15 +100,85 @@ class RedisThrottle:
     def reset(self, key: str) -> None:
         self._redis.delete(f"mairiebus:throttle:{key}")
 
+    def ping(self) -> bool:
+        return bool(self._redis.ping())
+
+
+class FallbackThrottle:
+    """Redis first; the database counters while Redis is unreachable.
+
+    A Redis outage must not stop residents' submissions or staff logins: on a connection error
+    or timeout the counters go to the database (shared by every worker too), a warning is
+    logged once per outage, and Redis is tried again after ``retry_after`` seconds. Counts made
+    during the outage stay in the database: the limits are approximate across the switch, never
+    lifted.
+    """
+
+    def __init__(
+        self, primary: RedisThrottle, fallback: Throttle, retry_after: float = 5.0
+    ) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.retry_after = retry_after
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def redis_down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def _call(self, method: str, *args: object) -> Any:
+        import redis
+
+        if not self.redis_down:
+            try:
+                return getattr(self.primary, method)(*args)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+                with self._lock:
+                    first = self._down_until == 0.0 or not self.redis_down
+                    self._down_until = time.monotonic() + self.retry_after
+                if first:
+                    current_app.logger.warning(
+                        "Redis unreachable (%s): throttling counters use the database for now",
+                        error,
+                    )
+        return getattr(self.fallback, method)(*args)
+
+    def hit(self, key: str, window: int) -> int:
+        return int(self._call("hit", key, window))
+
+    def count(self, key: str) -> int:
+        return int(self._call("count", key))
+
+    def reset(self, key: str) -> None:
+        self._call("reset", key)
+
 
 def get_throttle() -> Throttle:
     """Return the throttle backend configured for the current app (created once per app)."""
     throttle = current_app.extensions.get("mairiebus_throttle")
     if throttle is None:
         url = current_app.config.get("RATELIMIT_STORAGE_URI")
-        throttle = RedisThrottle(url) if url and url.startswith("redis") else SqlThrottle()
+        if url and url.startswith("redis"):
+            throttle = FallbackThrottle(RedisThrottle(url), SqlThrottle())
+        else:
+            throttle = SqlThrottle()
         current_app.extensions["mairiebus_throttle"] = throttle
     return throttle
+
+
+def redis_state() -> str:
+    """``"ok"``, ``"down"`` or ``"not configured"``: what /healthz reports for Redis."""
+    url = current_app.config.get("RATELIMIT_STORAGE_URI")
+    if not (url and url.startswith("redis")):
+        return "not configured"
+    import redis
+
+    try:
+        RedisThrottle(url).ping()
+    except (redis.RedisError, OSError):
+        return "down"
+    return "ok"
 
 
 def client_key(prefix: str) -> str:
