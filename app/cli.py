@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import sys
 
@@ -97,3 +98,44 @@ def register_cli(app: Flask) -> None:
     for module in submodules("app.commands"):
         for command in getattr(module, "commands", []):
             app.cli.add_command(command)
+    for name, command in app.cli.commands.items():
+        if name != "db":  # Flask-Migrate's own commands create the schema
+            _explain_missing_schema(command)
+
+
+UPGRADE_FIRST = (
+    "The database is not set up or is out of date: run flask --app wsgi db upgrade first."
+)
+
+
+def is_missing_schema(error: BaseException) -> bool:
+    """True for "no such table/column" (SQLite) and undefined table/column (PostgreSQL)."""
+    from sqlalchemy import exc
+
+    if not isinstance(error, exc.OperationalError | exc.ProgrammingError):
+        return False
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    text = str(getattr(error, "orig", error))
+    return code in ("42P01", "42703") or "no such table" in text or "no such column" in text
+
+
+def _explain_missing_schema(command: click.Command) -> None:
+    """Wrap ``command`` (and a group's subcommands) so a missing schema prints one line."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _explain_missing_schema(sub)
+    callback = command.callback
+    if callback is None or getattr(callback, "_explains_schema", False):
+        return
+
+    @functools.wraps(callback)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            return callback(*args, **kwargs)
+        except Exception as error:
+            if is_missing_schema(error):
+                raise click.ClickException(UPGRADE_FIRST) from None
+            raise
+
+    wrapper._explains_schema = True  # type: ignore[attr-defined]
+    command.callback = wrapper
