@@ -74,7 +74,6 @@ def _filter_form() -> tuple[FilterForm, service.Places]:
 def _view(page: bool = False) -> tuple[FilterForm, service.DashboardData | None, str | None]:
     """The filter form, and the figures when the filters are valid."""
     from app.services import dashboard as service
-
     from app.services.dashboard_privacy import PeriodRefused, check_period
 
     form, places = _filter_form()
