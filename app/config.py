@@ -79,6 +79,8 @@ def build_config(instance_path: Path, env: Mapping[str, str] | None = None) -> d
         # Questionnaire throttling per client (aidants' tablets are exempt from the first).
         "COLLECT_SUBMISSIONS_PER_HOUR": int(env.get("COLLECT_SUBMISSIONS_PER_HOUR", 30)),
         "COLLECT_STARTS_PER_HOUR": int(env.get("COLLECT_STARTS_PER_HOUR", 120)),
+        # A draft left this long without an answer is no longer offered (shared devices).
+        "COLLECT_DRAFT_IDLE_MINUTES": int(env.get("COLLECT_DRAFT_IDLE_MINUTES", 180)),
         "TOWN_NAME": env.get("MAIRIEBUS_TOWN_NAME", "Ville de Martigues"),
         "CONTACT_EMAIL": env.get("MAIRIEBUS_CONTACT_EMAIL", "mairiebus@example.org"),
     }

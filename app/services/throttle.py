@@ -109,7 +109,8 @@ class FallbackThrottle:
 
     A Redis outage must not stop residents' submissions or staff logins: on a connection error
     or timeout the counters go to the database (shared by every worker too), a warning is
-    logged once per outage, and Redis is tried again after ``retry_after`` seconds. Counts made
+    logged, and Redis is tried again after ``retry_after`` seconds (one warning per worker and
+    retry period while the outage lasts). Counts made
     during the outage stay in the database: the limits are approximate across the switch, never
     lifted.
     """
