@@ -90,3 +90,16 @@ def test_the_rule_is_explained_on_the_dashboard(client: FlaskClient, auth) -> No
     text = page_text(client.get("/dashboard"))
     assert "Pourquoi des mois entiers ?" in text
     assert "au moins 5 personnes" in text
+
+
+def test_dates_are_shown_as_the_whole_months_counted(app: Flask, client: FlaskClient, auth) -> None:  # type: ignore[no-untyped-def]
+    _seed(app, april=6)
+    auth.login("coordinator")
+    page = client.get("/dashboard?form=mairiebus&demo=real&start=2025-03-12&end=2025-04-10")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'value="2025-03-01"' in text and 'value="2025-04-30"' in text
+    report = page_text(
+        client.get("/dashboard/rapport?form=mairiebus&demo=real&start=2025-03-12&end=2025-04-10")
+    )
+    assert "01/03/2025" in report and "30/04/2025" in report

@@ -79,6 +79,8 @@ def _view(page: bool = False) -> tuple[FilterForm, service.DashboardData | None,
     form, places = _filter_form()
     if not form.validate():
         return form, None, None
+    # Show the whole months actually counted (the form and the printed report say so).
+    form.start.data, form.end.data = form.filters().start, form.filters().end
     try:
         check_period(db.session, form.filters())
     except PeriodRefused as refused:
