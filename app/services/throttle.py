@@ -103,6 +103,9 @@ class RedisThrottle:
     def ping(self) -> bool:
         return bool(self._redis.ping())
 
+    def close(self) -> None:
+        self._redis.close()
+
 
 class FallbackThrottle:
     """Redis first; the database counters while Redis is unreachable.
@@ -175,10 +178,13 @@ def redis_state() -> str:
         return "not configured"
     import redis
 
+    probe = RedisThrottle(url)
     try:
-        RedisThrottle(url).ping()
+        probe.ping()
     except (redis.RedisError, OSError):
         return "down"
+    finally:
+        probe.close()
     return "ok"
 
 
