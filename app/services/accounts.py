@@ -140,8 +140,17 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 def change_own_password(session: Session, user: User, current: str, new: str) -> None:
     """A staff member replaces their own password, proving they know the current one."""
+    throttle = get_throttle()
+    key = f"password-change:{user.id}"
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    if throttle.count(key) >= limit:
+        raise TooManyAttempts
     if not _verify(user.password_hash, current):
+        # A borrowed session must not become a way to guess the password.
+        if throttle.hit(key, current_app.config["LOGIN_FAILURE_WINDOW"]) >= limit:
+            raise TooManyAttempts
         raise AccountError(_("Le mot de passe actuel n'est pas le bon."))
+    throttle.reset(key)
     if new == current:
         raise AccountError(_("Le nouveau mot de passe doit être différent de l'actuel."))
     set_password(session, user, new)

@@ -34,10 +34,21 @@ class Throttle(Protocol):
         """Forget ``key``."""
 
 
+def _column_key(key: str) -> str:
+    """``key`` as stored in the 200-character column: long ones (a 254-character email typed
+    at the login form) end with a digest instead of failing the insert."""
+    if len(key) <= 200:
+        return key
+    import hashlib
+
+    return key[:130] + "#" + hashlib.sha256(key.encode()).hexdigest()
+
+
 class SqlThrottle:
     """Counters in the ``throttle_counters`` table, updated atomically by an upsert."""
 
     def hit(self, key: str, window: int) -> int:
+        key = _column_key(key)
         now = utcnow()
         expires = now + timedelta(seconds=window)
         table = ThrottleCounter.__table__
@@ -56,6 +67,7 @@ class SqlThrottle:
             return int(conn.execute(stmt).scalar_one())
 
     def count(self, key: str) -> int:
+        key = _column_key(key)
         with db.engine.connect() as conn:
             row = conn.execute(
                 select(ThrottleCounter.count, ThrottleCounter.expires_at).where(
@@ -70,6 +82,7 @@ class SqlThrottle:
         return 0 if expires_at < utcnow() else int(row.count)
 
     def reset(self, key: str) -> None:
+        key = _column_key(key)
         with db.engine.begin() as conn:
             conn.execute(delete(ThrottleCounter).where(ThrottleCounter.key == key))
 

@@ -241,3 +241,33 @@ def test_cookie_decoder_sees_flash_messages(app: Flask, auth, client) -> None:  
     token = csrf_token(client, "/admin/users")
     client.post(f"/admin/users/{user_id}/disable", data={"csrf_token": token})
     assert "aidant5@example.org" in json.dumps(_decoded_cookie(client))
+
+
+def test_own_password_page_cannot_be_used_to_guess_the_password(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        make_user("aidant6@example.org", "aidant", password=GOOD)
+    assert _login(client, "aidant6@example.org", GOOD).status_code == 303
+    token = csrf_token(client, "/compte/mot-de-passe")
+    new = "girafe-pivoine-boussole"
+    statuses = [
+        client.post(
+            "/compte/mot-de-passe",
+            data={"current": f"guess {i}", "new": new, "confirm": new, "csrf_token": token},
+        ).status_code
+        for i in range(5)
+    ]
+    assert statuses == [400, 400, 400, 400, 429]
+    right = client.post(
+        "/compte/mot-de-passe",
+        data={"current": GOOD, "new": new, "confirm": new, "csrf_token": token},
+    )
+    assert right.status_code == 429  # locked for the window, even with the right one
+
+
+def test_a_very_long_email_at_login_is_not_a_500(client: FlaskClient) -> None:
+    email = "a" * 64 + "@" + ("b" * 60 + ".") * 3 + "example.org"
+    assert len(email) > 200
+    response = _login(client, email, "not the password")
+    assert response.status_code in (400, 401)

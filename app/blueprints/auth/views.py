@@ -88,6 +88,8 @@ def change_password():  # type: ignore[no-untyped-def]
         user = current_user._get_current_object()
         try:
             change_own_password(db.session, user, form.current.data or "", form.new.data or "")
+        except TooManyAttempts:
+            return render_error(429)
         except AccountError as error:
             form.new.errors = [str(error)]
             status = 400
