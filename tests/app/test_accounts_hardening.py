@@ -267,7 +267,7 @@ def test_own_password_page_cannot_be_used_to_guess_the_password(
 
 
 def test_a_very_long_email_at_login_is_not_a_500(client: FlaskClient) -> None:
-    email = "a" * 64 + "@" + ("b" * 60 + ".") * 3 + "example.org"
-    assert len(email) > 200
+    email = "a" * 64 + "@" + ("b" * 50 + ".") * 3 + "example.org"
+    assert 200 < len(email) <= 254  # accepted by the form; longer than the counters' column
     response = _login(client, email, "not the password")
-    assert response.status_code in (400, 401)
+    assert response.status_code == 401
