@@ -72,10 +72,17 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None  # the login page explains itself
 
     @login_manager.user_loader
-    def load_user(user_id: str):  # type: ignore[no-untyped-def]
+    def load_user(session_id: str):  # type: ignore[no-untyped-def]
+        """The account of a session cookie, unless its sessions were ended since it was made."""
         from app.models import User
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        user_id, _sep, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_version != int(version) or not user.active:
+            return None
+        return user
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

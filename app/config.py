@@ -74,11 +74,15 @@ def build_config(instance_path: Path, env: Mapping[str, str] | None = None) -> d
         "MAIRIEBUS_PROXY_FIX": env.get("MAIRIEBUS_PROXY_FIX", "0") == "1",
         # Brotli/gzip of pages and text files, when no reverse proxy compresses them.
         "COMPRESS_RESPONSES": env.get("MAIRIEBUS_COMPRESS", "0") == "1",
-        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_MAX_FAILURES": 5,  # per account and client
+        "LOGIN_MAX_CLIENT_FAILURES": 20,  # per client, all accounts (the bus shares one address)
+        "LOGIN_MAX_ACCOUNT_FAILURES": 20,  # per account, all clients
         "LOGIN_FAILURE_WINDOW": 15 * 60,
         # Questionnaire throttling per client (aidants' tablets are exempt from the first).
         "COLLECT_SUBMISSIONS_PER_HOUR": int(env.get("COLLECT_SUBMISSIONS_PER_HOUR", 30)),
         "COLLECT_STARTS_PER_HOUR": int(env.get("COLLECT_STARTS_PER_HOUR", 120)),
+        # A draft left this long without an answer is no longer offered (shared devices).
+        "COLLECT_DRAFT_IDLE_MINUTES": int(env.get("COLLECT_DRAFT_IDLE_MINUTES", 180)),
         "TOWN_NAME": env.get("MAIRIEBUS_TOWN_NAME", "Ville de Martigues"),
         "CONTACT_EMAIL": env.get("MAIRIEBUS_CONTACT_EMAIL", "mairiebus@example.org"),
         # Outgoing email (app/mail.py): smtp://, smtp+starttls:// or smtps:// URL; none sends nothing.
@@ -95,11 +99,28 @@ def build_config(instance_path: Path, env: Mapping[str, str] | None = None) -> d
     return config
 
 
+MIN_SECRET_KEY_GUESSES_LOG10 = 30  # about 100 bits
+
+
+def secret_key_guesses_log10(key: str) -> float:
+    """How many guesses (log10) zxcvbn estimates ``key`` would take: repeats, sequences, words
+    and placeholders (``changeme`` x 4, ``abcdef…``) score low; ``secrets.token_urlsafe(48)``
+    scores 64 (zxcvbn's cap for 64 characters), ``secrets.token_hex(16)`` 32."""
+    from zxcvbn import zxcvbn
+
+    return float(zxcvbn(key[:100])["guesses_log10"])
+
+
 def check_production(config: Mapping[str, Any], env: Mapping[str, str]) -> None:
     """Refuse to start in production with settings that would be unsafe, saying why."""
     problems = []
     if not env.get("SECRET_KEY") or len(env["SECRET_KEY"]) < 32:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters.")
+    elif secret_key_guesses_log10(env["SECRET_KEY"]) < MIN_SECRET_KEY_GUESSES_LOG10:
+        problems.append(
+            "SECRET_KEY looks guessable (repeated or few distinct characters); generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )
     if not env.get("DATABASE_URL"):
         problems.append("DATABASE_URL must be set (PostgreSQL recommended).")
     if not str(config["MAIRIEBUS_BASE_URL"]).startswith("https://"):

@@ -26,8 +26,18 @@ def seed_demo(responses: int | None = None, echo: Echo = print) -> None:
 
 
 def remove_demo(echo: Echo = print) -> None:
-    """Remove all demo content, in reverse order, leaving real data untouched."""
-    for module in reversed(_seeders()):
-        if hasattr(module, "remove"):
-            module.remove(echo)
+    """Remove all demo content, in reverse order, leaving real data untouched.
+
+    One transaction for every area: either all demo content goes, or nothing changes.
+    """
+    from app.extensions import db
+
+    try:
+        for module in reversed(_seeders()):
+            if hasattr(module, "remove"):
+                module.remove(echo)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     echo("Demo content removed.")

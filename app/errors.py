@@ -28,6 +28,13 @@ def _messages() -> dict[int, tuple[str, str]]:
             _("Trop d'essais"),
             _("Vous avez fait trop d'essais. Attendez un quart d'heure, puis réessayez."),
         ),
+        503: (
+            _("Service momentanément indisponible"),
+            _(
+                "Le service est momentanément indisponible. Ce n'est pas de votre faute. "
+                "Réessayez dans quelques secondes."
+            ),
+        ),
         500: (
             _("Erreur de notre côté"),
             _(
@@ -52,6 +59,30 @@ def render_error(code: int, detail: str | None = None):  # type: ignore[no-untyp
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": title, "message": message}), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """True when ``error`` means the database cannot be reached right now (down, restarting,
+    connection lost, SQLite locked), as opposed to a bug in a query."""
+    from sqlalchemy import exc
+
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, exc.OperationalError | exc.InterfaceError) or (
+        isinstance(error, exc.TimeoutError)  # no free connection in the pool
+    )
+
+
+def rollback_quietly() -> None:
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; nothing more to undo
+        db.session.close()
 
 
 def register(app: Flask) -> None:
@@ -79,6 +110,11 @@ def register(app: Flask) -> None:
     def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]
         if isinstance(error, HTTPException):
             return http_error(error)
+        if is_database_outage(error):
+            app.logger.warning("Database unavailable: %s", error)
+            rollback_quietly()
+            body, status = render_error(503)
+            return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
         app.logger.exception("Unhandled error", exc_info=error)
         from app.extensions import db
 

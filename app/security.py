@@ -96,15 +96,27 @@ def security_headers(response):  # type: ignore[no-untyped-def]
     return response
 
 
-def reject_nul_characters() -> None:
-    """Refuse text containing NUL characters (no person types one; PostgreSQL cannot store it).
+def _has_control(value: str) -> bool:
+    from surveys.cells import strip_control
 
-    Only query strings and text form fields are checked: uploaded files are binary by nature.
+    return strip_control(value) != value
+
+
+def reject_nul_characters() -> None:
+    """Refuse text containing NUL or other control characters (no person types one; PostgreSQL
+    cannot store NUL; XML, and so XLSX exports, cannot hold the others).
+
+    The URL path, query strings and text form fields are checked (tab, line feed and carriage
+    return are allowed in form fields); uploaded files are binary by nature.
     """
-    if any("\x00" in value for value in request.args.values()) or (
-        request.method in ("POST", "PUT", "PATCH")
-        and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
-        and any("\x00" in value for value in request.form.values())
+    if (
+        _has_control(request.path)
+        or any(_has_control(v) for values in request.args.listvalues() for v in values)
+        or (
+            request.method in ("POST", "PUT", "PATCH")
+            and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+            and any(_has_control(v) for values in request.form.listvalues() for v in values)
+        )
     ):
         from flask_babel import gettext as _
 

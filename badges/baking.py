@@ -215,15 +215,24 @@ def _inflate(data: bytes) -> bytes:
 def unbake(png: bytes) -> dict[str, str]:
     """Return ``{keyword: payload}`` for the badge chunks in ``png``; NoBadgeError if none.
 
-    Like the reference bakery, the first ``iTXt`` chunk with a keyword wins, and a legacy
-    ``tEXt``/``zTXt`` chunk is used only when there is no ``iTXt`` one.
+    A keyword may appear in one text chunk only (``iTXt``, or legacy ``tEXt``/``zTXt``): an
+    image with two is refused with a BakingError.
     """
     found: dict[str, str] = {}
     fallback: dict[str, Chunk] = {}
+    seen: set[str] = set()
     for chunk in parse_chunks(png):
         keyword = _keyword_of(chunk)
-        if keyword not in BADGE_KEYWORDS or keyword in found:
+        if keyword not in BADGE_KEYWORDS:
             continue
+        if keyword in seen:
+            # Tools disagree on which copy wins (the bakery reads the first, Pillow-based viewers
+            # show the last): a forged second chunk could ride on a genuine first one.
+            raise BakingError(
+                "Cette image contient deux badges du même type : elle a pu être modifiée, "
+                "elle n'est pas acceptée."
+            )
+        seen.add(keyword)
         if chunk.type == b"iTXt":
             found[keyword] = _decode_text_chunk(chunk)
         else:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from surveys.cells import safe_row
 from surveys.engine import AnswerRow
 from surveys.model import (
     DEFAULT_LANGUAGE_KEY,
@@ -165,7 +166,7 @@ def iter_csv(
     for name, row in iter_tables(form, responses, use_labels, language, meta_columns):
         if name != table:
             continue
-        writer.writerow(row)
+        writer.writerow(safe_row(row))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -189,7 +190,7 @@ def write_xlsx(
         if name not in sheets:
             # Excel sheet titles: at most 31 characters.
             sheets[name] = workbook.create_sheet(title=name[:31])
-        sheets[name].append(row)
+        sheets[name].append(safe_row(row))
     workbook.save(output)
 
 
@@ -289,19 +290,34 @@ def form_to_xlsform(form: FormDefinition) -> bytes:
         settings["default_language"] = form.default_language
 
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
+
+    def append(sheet: Any, row: Sequence[Any]) -> None:
+        # Text stays as written (expressions must round-trip through pyxform) but is stored as
+        # text: openpyxl would otherwise turn a label starting with "=" into a live formula.
+        cells = []
+        for value in row:
+            if isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(sheet)
+                cell.set_explicit_value(value, data_type="s")
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+
     sheet = workbook.create_sheet("survey")
-    sheet.append(headers)
+    append(sheet, headers)
     for row in survey_rows:
-        sheet.append(row)
+        append(sheet, row)
     sheet = workbook.create_sheet("choices")
-    sheet.append(choice_headers)
+    append(sheet, choice_headers)
     for row in choice_rows:
-        sheet.append(row)
+        append(sheet, row)
     sheet = workbook.create_sheet("settings")
-    sheet.append(list(settings))
-    sheet.append(list(settings.values()))
+    append(sheet, list(settings))
+    append(sheet, list(settings.values()))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -32,6 +32,10 @@ from surveys.model import (
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
 MAX_FORM_BYTES = 10 * 1024 * 1024
+# An .xlsx is a zip: a few MB can expand to gigabytes (a "zip bomb") and hold a worker until it
+# is killed. Real XLSForms expand to a few MB at most (the shipped one: about 100 KB).
+MAX_FORM_UNZIPPED_BYTES = 50 * 1024 * 1024
+MAX_FORM_ZIP_ENTRIES = 500
 
 # Raw `type` words (after alias folding) -> our type names.
 _TYPE_ALIASES = {
@@ -235,6 +239,8 @@ def _read_workbook(data: bytes, filename: str | None) -> _Raw:
                 ]
             )
         file_type = suffix
+    if data[:4] == b"PK\x03\x04":
+        check_zip_size(data)
     try:
         definition = get_xlsform(data, file_type=file_type)
     except (PyXFormError, ValueError, KeyError, IndexError, TypeError, OSError) as exc:
@@ -255,6 +261,39 @@ def _read_workbook(data: bytes, filename: str | None) -> _Raw:
     if stem and not raw.stem:
         raw.stem = stem
     return raw
+
+
+def check_zip_size(
+    data: bytes,
+    max_bytes: int = MAX_FORM_UNZIPPED_BYTES,
+    max_entries: int = MAX_FORM_ZIP_ENTRIES,
+) -> None:
+    """Refuse a zip (.xlsx) whose content would expand beyond ``max_bytes``, before any parsing.
+
+    The sizes come from the zip's central directory; a member that claims less than it holds
+    cannot expand further, since Python's zipfile stops reading a member at its declared size.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise FormImportError(
+            [FormError("Ce fichier est illisible ou abîmé.", detail=type(exc).__name__)]
+        ) from exc
+    total = sum(member.file_size for member in members)
+    if len(members) > max_entries or total > max_bytes:
+        raise FormImportError(
+            [
+                FormError(
+                    "Ce fichier se décompresse en beaucoup trop de données "
+                    f"({total // (1024 * 1024)} Mo, {max_bytes // (1024 * 1024)} Mo au plus) : "
+                    "ce n'est pas un questionnaire normal. Enregistrez le questionnaire à nouveau "
+                    "depuis votre tableur, puis réessayez."
+                )
+            ]
+        )
 
 
 def _run_pyxform(raw: _Raw, want_xml: bool = False) -> dict[str, Any]:

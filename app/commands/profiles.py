@@ -12,6 +12,26 @@ from app.extensions import db
 profiles_cli = AppGroup("profiles", help="Personas (profils types) and key figures.")
 
 
+def _check_codes(form_id: str | None, point: str | None, neighbourhood: str | None) -> None:
+    """Exit 1 with a plain message when a filter names nothing (a typo must not print zeros)."""
+    from sqlalchemy import select
+
+    from app.models import CollectionPoint, Form, Neighbourhood
+
+    checks = (
+        (form_id, Form.form_id, "Aucun questionnaire « {} ». Voir : flask --app wsgi surveys list"),
+        (
+            point,
+            CollectionPoint.code,
+            "Aucun point de recueil « {} ». Voir : flask --app wsgi sites list",
+        ),
+        (neighbourhood, Neighbourhood.code, "Aucun quartier « {} »."),
+    )
+    for value, column, message in checks:
+        if value is not None and db.session.scalar(select(column).where(column == value)) is None:
+            raise click.ClickException(message.format(value))
+
+
 @profiles_cli.command("show")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option(
@@ -37,6 +57,7 @@ def show_command(
     from app.services import dashboard as service
     from surveys.analytics import format_figure
 
+    _check_codes(form_id, point, neighbourhood)
     filters = service.DashboardFilters(
         form_id=form_id,
         collection_point=point,

@@ -100,5 +100,5 @@ def remove(echo: Callable[[str], object]) -> None:
         Award.__table__.update().where(Award.is_demo.is_(True)).values(superseded_by_id=None)
     )
     db.session.execute(delete(Award.__table__).where(Award.is_demo.is_(True)))
-    db.session.commit()
+    db.session.flush()  # remove_demo commits once, for all areas
     echo("Demo badges removed")

@@ -205,5 +205,5 @@ def remove(echo: Callable[[str], object]) -> None:
         db.session.execute(delete(Assessment).where(Assessment.pass_id == pass_.id))
         db.session.expire(pass_, ["assessments"])
         db.session.delete(pass_)
-    db.session.commit()
+    db.session.flush()  # remove_demo commits once, for all areas
     echo(f"Demo Passes removed ({len(passes)})")

@@ -147,5 +147,5 @@ def remove(echo: Callable[[str], object]) -> None:
     db.session.execute(
         delete(Theme).where(Theme.is_demo.is_(True), ~exists().where(Slot.theme_id == Theme.id))
     )
-    db.session.commit()
+    db.session.flush()  # remove_demo commits once, for all areas
     echo("Demo programme removed")

@@ -604,7 +604,18 @@ def remove(echo: Echo) -> None:
     points = db.session.scalars(
         select(CollectionPoint).where(CollectionPoint.is_demo.is_(True))
     ).all()
+    from app.models.programme import Slot
+
+    kept = []
     for point in points:
-        db.session.delete(point)
-    db.session.commit()
-    echo(f"Demo collection removed: {removed} responses, {len(points)} points")
+        if db.session.scalar(select(Slot.id).where(Slot.collection_point_id == point.id).limit(1)):
+            # A real programme plans the bus there: the point stays, archived, so the published
+            # programme keeps its places (remove the slots in the planner, then run this again).
+            point.archived = True
+            kept.append(point.name)
+        else:
+            db.session.delete(point)
+    db.session.flush()  # remove_demo commits once, for all areas
+    echo(f"Demo collection removed: {removed} responses, {len(points) - len(kept)} points")
+    for name in kept:
+        echo(f"Demo point kept, archived: {name} (used by a programme's slots)")

@@ -33,6 +33,17 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_at]
     last_login_at: Mapped[datetime | None]
+    # Part of every session cookie; bumped on logout, password change and disabling, which
+    # ends every session of this account on the server side (a copied cookie stops working).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    def get_id(self) -> str:
+        """Identifier stored in the session cookie: the account id and its session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session of this account (the caller commits)."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts through this.

@@ -52,6 +52,7 @@ from surveys import charts as C
 from surveys import mapping as M
 from surveys import personas as P
 from surveys import wordcloud as W
+from surveys.cells import safe_cell
 from surveys.labels import (
     CHANNEL_LABELS,
     NEIGHBOURHOOD_LABELS,
@@ -918,7 +919,10 @@ def export_csv(frame: pd.DataFrame) -> bytes:
     figures as "moins de 5"."""
     shown = A.for_display(frame)
     shown = shown.astype(object).where(shown.notna(), SUPPRESSED_TEXT)
-    return _headers(shown).to_csv(sep=";", index=False).encode("utf-8-sig")
+    shown = _headers(shown)
+    # Stored text (a point's name) must not become a formula, nor carry control characters.
+    shown = shown.map(safe_cell).rename(columns=lambda c: safe_cell(str(c)))
+    return shown.to_csv(sep=";", index=False).encode("utf-8-sig")
 
 
 def export_zip(data: DashboardData) -> bytes:
@@ -940,7 +944,7 @@ def _cell(value: Any) -> Any:
         return value
     if hasattr(value, "item"):  # numpy and pandas scalars
         return value.item()
-    return value
+    return safe_cell(value)
 
 
 def export_xlsx(data: DashboardData) -> bytes:
@@ -959,7 +963,7 @@ def export_xlsx(data: DashboardData) -> bytes:
         sheet.append([titles[name]])
         sheet["A1"].font = Font(bold=True, size=13)
         shown = _headers(frame)
-        sheet.append([str(c) for c in shown.columns])
+        sheet.append([safe_cell(str(c)) for c in shown.columns])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in shown.itertuples(index=False, name=None):

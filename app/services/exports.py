@@ -40,6 +40,7 @@ from app.models import (
     ResponseStatus,
 )
 from app.services.forms import load_definition
+from surveys.cells import safe_row
 from surveys.exports import ExportResponse, form_to_xlsform, iter_tables
 from surveys.model import ChoiceList, FormDefinition, Question, language_code
 
@@ -340,7 +341,7 @@ def _iter_csv(
     for name, row in _tables(session, form, definition, options, None):
         if name != table:
             continue
-        writer.writerow(row)
+        writer.writerow(safe_row(row))
         pending.append(buffer.take())
         if len(pending) >= 200:  # fewer, larger chunks for the WSGI server
             yield "".join(pending)
@@ -390,7 +391,7 @@ def write_csv_files(
             handles[table] = table_path.open("w", encoding="utf-8-sig", newline="")
             writers[table] = csv.writer(handles[table], lineterminator="\r\n")
         for name, row in _tables(session, form, definition, options or ExportOptions(), progress):
-            writers[name].writerow(row)
+            writers[name].writerow(safe_row(row))
     finally:
         for handle in handles.values():
             handle.close()
@@ -516,7 +517,7 @@ class XlsxWriter:
         sheet = self.sheets.get(table)
         if sheet is None:
             sheet = self.sheets[table] = _Sheet(self._title(table))
-        sheet.append(values)
+        sheet.append(safe_row(values))
 
     def _title(self, table: str) -> str:
         # Excel sheet titles: at most 31 characters, unique, none of []:*?/\ .

@@ -44,7 +44,10 @@ from surveys.media import check_upload
 from surveys.model import UPLOAD_TYPES, FormDefinition
 
 COOKIE_NAME = "mairiebus_draft"
-COOKIE_MAX_AGE = 30 * 24 * 3600
+# Phones and tablets are shared (a family's phone, the bus's tablet): an unfinished draft is
+# offered back only within DRAFT_IDLE of its last saved answer, then it is as if it never was.
+COOKIE_MAX_AGE = 24 * 3600
+DRAFT_IDLE = dt.timedelta(hours=3)
 CHECK_PAGE = "__check__"
 UPLOAD_DIR = "uploads"
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -160,16 +163,28 @@ def is_preview(response: Response) -> bool:
     return bool((response.draft_state or {}).get("preview"))
 
 
-def load_draft(session: Session, token: str | None) -> Response | None:
-    """The draft behind a cookie token, or None (unknown, expired or already submitted)."""
+def load_draft(
+    session: Session, token: str | None, now: dt.datetime | None = None
+) -> Response | None:
+    """The draft behind a cookie token, or None (unknown, idle too long or already submitted)."""
     if not token or len(token) > 200:
         return None
     return session.scalar(
         select(Response).where(
             Response.draft_token_hash == hash_token(token),
             Response.status == ResponseStatus.DRAFT,
+            Response.updated_at >= (now or utcnow()) - draft_idle(),
         )
     )
+
+
+def draft_idle() -> dt.timedelta:
+    """How long a draft waits for its next answer (``COLLECT_DRAFT_IDLE_MINUTES``)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context() and current_app.config.get("COLLECT_DRAFT_IDLE_MINUTES"):
+        return dt.timedelta(minutes=int(current_app.config["COLLECT_DRAFT_IDLE_MINUTES"]))
+    return DRAFT_IDLE
 
 
 def definition_of(response: Response) -> FormDefinition:

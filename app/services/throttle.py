@@ -7,8 +7,10 @@ the allowance.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import current_app
 from sqlalchemy import case, delete, select
@@ -32,10 +34,21 @@ class Throttle(Protocol):
         """Forget ``key``."""
 
 
+def _column_key(key: str) -> str:
+    """``key`` as stored in the 200-character column: long ones (a 254-character email typed
+    at the login form) end with a digest instead of failing the insert."""
+    if len(key) <= 200:
+        return key
+    import hashlib
+
+    return key[:130] + "#" + hashlib.sha256(key.encode()).hexdigest()
+
+
 class SqlThrottle:
     """Counters in the ``throttle_counters`` table, updated atomically by an upsert."""
 
     def hit(self, key: str, window: int) -> int:
+        key = _column_key(key)
         now = utcnow()
         expires = now + timedelta(seconds=window)
         table = ThrottleCounter.__table__
@@ -54,6 +67,7 @@ class SqlThrottle:
             return int(conn.execute(stmt).scalar_one())
 
     def count(self, key: str) -> int:
+        key = _column_key(key)
         with db.engine.connect() as conn:
             row = conn.execute(
                 select(ThrottleCounter.count, ThrottleCounter.expires_at).where(
@@ -68,6 +82,7 @@ class SqlThrottle:
         return 0 if expires_at < utcnow() else int(row.count)
 
     def reset(self, key: str) -> None:
+        key = _column_key(key)
         with db.engine.begin() as conn:
             conn.execute(delete(ThrottleCounter).where(ThrottleCounter.key == key))
 
@@ -75,10 +90,13 @@ class SqlThrottle:
 class RedisThrottle:
     """Counters in Redis with INCR and a TTL set on the first hit of a window."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = 0.5) -> None:
         import redis
 
-        self._redis = redis.Redis.from_url(url)
+        # Short timeouts: a Redis that stops answering must not hold a resident's request.
+        self._redis = redis.Redis.from_url(
+            url, socket_connect_timeout=timeout, socket_timeout=timeout
+        )
 
     def hit(self, key: str, window: int) -> int:
         name = f"mairiebus:throttle:{key}"
@@ -95,15 +113,92 @@ class RedisThrottle:
     def reset(self, key: str) -> None:
         self._redis.delete(f"mairiebus:throttle:{key}")
 
+    def ping(self) -> bool:
+        return bool(self._redis.ping())
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+class FallbackThrottle:
+    """Redis first; the database counters while Redis is unreachable.
+
+    A Redis outage must not stop residents' submissions or staff logins: on a connection error
+    or timeout the counters go to the database (shared by every worker too), a warning is
+    logged, and Redis is tried again after ``retry_after`` seconds (one warning per worker and
+    retry period while the outage lasts). Counts made
+    during the outage stay in the database: the limits are approximate across the switch, never
+    lifted.
+    """
+
+    def __init__(
+        self, primary: RedisThrottle, fallback: Throttle, retry_after: float = 5.0
+    ) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.retry_after = retry_after
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def redis_down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def _call(self, method: str, *args: object) -> Any:
+        import redis
+
+        if not self.redis_down:
+            try:
+                return getattr(self.primary, method)(*args)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+                with self._lock:
+                    first = self._down_until == 0.0 or not self.redis_down
+                    self._down_until = time.monotonic() + self.retry_after
+                if first:
+                    current_app.logger.warning(
+                        "Redis unreachable (%s): throttling counters use the database for now",
+                        error,
+                    )
+        return getattr(self.fallback, method)(*args)
+
+    def hit(self, key: str, window: int) -> int:
+        return int(self._call("hit", key, window))
+
+    def count(self, key: str) -> int:
+        return int(self._call("count", key))
+
+    def reset(self, key: str) -> None:
+        self._call("reset", key)
+
 
 def get_throttle() -> Throttle:
     """Return the throttle backend configured for the current app (created once per app)."""
     throttle = current_app.extensions.get("mairiebus_throttle")
     if throttle is None:
         url = current_app.config.get("RATELIMIT_STORAGE_URI")
-        throttle = RedisThrottle(url) if url and url.startswith("redis") else SqlThrottle()
+        if url and url.startswith("redis"):
+            throttle = FallbackThrottle(RedisThrottle(url), SqlThrottle())
+        else:
+            throttle = SqlThrottle()
         current_app.extensions["mairiebus_throttle"] = throttle
     return throttle
+
+
+def redis_state() -> str:
+    """``"ok"``, ``"down"`` or ``"not configured"``: what /healthz reports for Redis."""
+    url = current_app.config.get("RATELIMIT_STORAGE_URI")
+    if not (url and url.startswith("redis")):
+        return "not configured"
+    import redis
+
+    probe = RedisThrottle(url)
+    try:
+        probe.ping()
+    except (redis.RedisError, OSError):
+        return "down"
+    finally:
+        probe.close()
+    return "ok"
 
 
 def client_key(prefix: str) -> str:

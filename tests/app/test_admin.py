@@ -12,6 +12,12 @@ from app.models import User
 from tests.conftest import csrf_token
 
 
+def _shown_password(response) -> str:  # type: ignore[no-untyped-def]
+    return re.search(
+        r'<strong class="password"><code>([^<]+)</code>', response.get_data(as_text=True)
+    ).group(1)
+
+
 def test_coordinator_creates_disables_and_resets_an_aidant(
     app: Flask, client: FlaskClient, auth
 ) -> None:  # type: ignore[no-untyped-def]
@@ -27,9 +33,11 @@ def test_coordinator_creates_disables_and_resets_an_aidant(
             "csrf_token": token,
         },
     )
-    assert created.status_code == 303
-    page = client.get("/admin/users").get_data(as_text=True)
-    password = re.search(r"à transmettre en main propre : (\S+)</div>", page).group(1)
+    assert created.status_code == 200
+    password = _shown_password(created)
+    assert created.headers["Cache-Control"] == "no-store"
+    # Shown once: not on the next visit.
+    assert password not in client.get("/admin/users").get_data(as_text=True)
     with app.app_context():
         user = db.session.scalar(User.by_email("new.aidant@example.org"))
         assert user is not None and user.organisation == "CCAS" and user.active
@@ -57,11 +65,10 @@ def test_coordinator_creates_disables_and_resets_an_aidant(
     # A disabled aidant is logged out at the next request.
     assert other.get("/espace").status_code == 302
 
-    assert (
-        client.post(f"/admin/users/{user_id}/reset", data={"csrf_token": token}).status_code == 303
-    )
-    page = client.get("/admin/users").get_data(as_text=True)
-    new_password = re.search(r"pour new.aidant@example.org : (\S+)</div>", page).group(1)
+    reset = client.post(f"/admin/users/{user_id}/reset", data={"csrf_token": token})
+    assert reset.status_code == 200
+    assert "pour new.aidant@example.org" in reset.get_data(as_text=True)
+    new_password = _shown_password(reset)
     assert new_password != password
     assert (
         client.post(f"/admin/users/{user_id}/enable", data={"csrf_token": token}).status_code == 303

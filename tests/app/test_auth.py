@@ -52,26 +52,58 @@ def test_wrong_password_is_refused_in_french(app_ctx: Flask, client: FlaskClient
     assert 'value="d@example.org"' in response.get_data(as_text=True)
 
 
-def test_five_failures_from_one_client_give_429(app_ctx: Flask, client: FlaskClient) -> None:
-    make_user("e@example.org", "aidant", password="the right password")
-    statuses = [_login(client, f"nobody{i}@example.org", "x").status_code for i in range(5)]
+def _client_at(app: Flask, address: str) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_five_failures_lock_that_account_on_that_client_only(app: Flask) -> None:
+    """The bus shares one address: one aidant's typos must not lock out the colleagues."""
+    with app.app_context():
+        make_user("e@example.org", "aidant", password="the right password")
+        make_user("colleague@example.org", "aidant", password="another good one")
+    bus = _client_at(app, "192.0.2.10")
+    statuses = [_login(bus, "e@example.org", "x").status_code for _ in range(5)]
     assert statuses == [401, 401, 401, 401, 429]
-    page = _login(client, "e@example.org", "the right password")
+    page = _login(bus, "e@example.org", "the right password")
     assert page.status_code == 429
     assert "Trop d'essais" in page_text(page)
+    # A colleague on the same tablet, same address: not locked.
+    colleague = _client_at(app, "192.0.2.10")
+    assert _login(colleague, "colleague@example.org", "another good one").status_code == 303
+    # The same person from the office: not locked either.
+    office = _client_at(app, "198.51.100.7")
+    assert _login(office, "e@example.org", "the right password").status_code == 303
 
 
-def test_five_failures_on_one_account_lock_it_for_every_client(app: Flask) -> None:
+def test_many_failures_from_one_client_lock_the_client(app: Flask) -> None:
+    """Guessing across many accounts from one address hits the higher per-client limit."""
+    limit = app.config["LOGIN_MAX_CLIENT_FAILURES"]
+    assert limit > app.config["LOGIN_MAX_FAILURES"]
+    with app.app_context():
+        make_user("k@example.org", "aidant", password="the right password")
+    guesser = _client_at(app, "203.0.113.5")
+    statuses = [_login(guesser, f"nobody{i}@example.org", "x").status_code for i in range(limit)]
+    assert statuses == [401] * (limit - 1) + [429]
+    assert _login(guesser, "k@example.org", "the right password").status_code == 429
+    assert (
+        _login(_client_at(app, "203.0.113.6"), "k@example.org", "the right password").status_code
+        == 303
+    )
+
+
+def test_one_account_guessed_from_many_clients_is_locked(app: Flask) -> None:
+    limit = app.config["LOGIN_MAX_ACCOUNT_FAILURES"]
     with app.app_context():
         make_user("f@example.org", "aidant", password="the right password")
-    for i in range(5):
-        client = app.test_client()
-        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{i + 1}"
-        last = _login(client, "f@example.org", "bad")
+    for i in range(limit):
+        last = _login(_client_at(app, f"10.0.{i // 200}.{i % 200 + 1}"), "f@example.org", "bad")
     assert last.status_code == 429
-    other = app.test_client()
-    other.environ_base["REMOTE_ADDR"] = "10.0.0.99"
-    assert _login(other, "f@example.org", "the right password").status_code == 429
+    assert (
+        _login(_client_at(app, "10.9.9.9"), "f@example.org", "the right password").status_code
+        == 429
+    )
 
 
 def test_login_counts_are_shared_through_redis_when_configured(app: Flask) -> None:

@@ -180,8 +180,8 @@ def test_draft_keeps_only_the_token_hash(auchan, version) -> None:  # type: igno
     response, token = drafts.start_draft(db.session, version, point=auchan, now=NOW)
     assert response.draft_token_hash == drafts.hash_token(token)
     assert token not in str(response.draft_state)
-    assert drafts.load_draft(db.session, token).id == response.id
-    assert drafts.load_draft(db.session, token + "x") is None
+    assert drafts.load_draft(db.session, token, now=NOW).id == response.id
+    assert drafts.load_draft(db.session, token + "x", now=NOW) is None
     assert drafts.load_draft(db.session, None) is None
     assert drafts.current_page(response) == "visit"
     assert response.neighbourhood.code == "croix_sainte"  # where it was met, until answered

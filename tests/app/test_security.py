@@ -85,7 +85,7 @@ def test_production_refuses_unsafe_settings(tmp_path: Path) -> None:
         tmp_path,
         {
             "MAIRIEBUS_ENV": "production",
-            "SECRET_KEY": "x" * 40,
+            "SECRET_KEY": "kq3V8w_ZpL0tRn4YbXe7HsDc2JmUa9GfQo1iWy6TzEr5",
             "DATABASE_URL": "postgresql://u@h/db",
             "MAIRIEBUS_BASE_URL": "https://bus.example.org",
         },

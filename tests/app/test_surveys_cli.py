@@ -104,7 +104,7 @@ def test_export_csv_writes_a_file_per_repeat(app: Flask, runner, tmp_path: Path)
         made["new"][1],
         made["demo"][1],
     ]
-    assert rows[0]["colours/green"] == "1" and rows[0]["old_q"] == "=bonjour"
+    assert rows[0]["colours/green"] == "1" and rows[0]["old_q"] == "'=bonjour"
     kids = (tmp_path / "club-kids.csv").read_text(encoding="utf-8-sig").splitlines()
     assert kids == [
         "response_id,repeat_index,kname,kage",

@@ -167,7 +167,7 @@ def test_csv_merges_versions_newest_questions_first(app_ctx: Flask) -> None:
     assert [old[f"colours/{c}"] for c in ("red", "blue", "yellow", "green")] == ["1", "0", "0", "1"]
     assert [new[f"colours/{c}"] for c in ("red", "blue", "yellow", "green")] == ["0", "1", "1", "0"]
     assert [demo[f"colours/{c}"] for c in ("red", "blue")] == ["", ""]  # unanswered
-    assert old["old_q"] == "=bonjour" and new["old_q"] == ""
+    assert old["old_q"] == "'=bonjour" and new["old_q"] == ""  # never a live formula
     assert new["age"] == "30" and old["age"] == ""
     assert old["submitted_at"] == "2024-05-06T09:30:00+00:00"
     assert new["channel"] == "assisted" and new["language"] == "en"
@@ -201,7 +201,7 @@ def test_labels_in_a_chosen_language(app_ctx: Flask) -> None:
     assert rows[1]["Colours"] == "Blue, Yellow"
     assert rows[0]["Colours"] == "Red, Green"  # green's label comes from version 1
     assert rows[0]["Colours/Green"] == "1"
-    assert rows[0]["Old question"] == "=bonjour"
+    assert rows[0]["Old question"] == "'=bonjour"
     french = X.ExportOptions(X.resolve_language(definition, "Français (fr)"))
     rows = _csv(X.iter_csv_export(db.session, form, options=french))
     assert rows[1]["Couleurs"] == "Bleu, Jaune"
@@ -232,8 +232,8 @@ def test_xlsx_has_a_sheet_per_repeat_and_keeps_text_as_text(app_ctx: Flask) -> N
     old = dict(zip(header, sheet[2], strict=True))
     assert old["response_id"].value == made["old"].id
     assert old["colours/green"].value == 1  # whole numbers are numbers Excel can add up
-    # A resident typing "=bonjour" wrote text, not an Excel formula.
-    assert old["old_q"].value == "=bonjour" and old["old_q"].data_type == "s"
+    # A resident typing "=bonjour" wrote text, not an Excel formula: stored as text, quoted.
+    assert old["old_q"].value == "'=bonjour" and old["old_q"].data_type == "s"
     kids = [[c.value for c in row] for row in book["kids"].iter_rows(min_row=2)]
     assert kids == [
         [made["old"].id, 1, "Ana", None],

@@ -61,6 +61,9 @@ def axe_source() -> str:
     return AXE_PATH.read_text(encoding="utf-8")
 
 
+BROWSER_TIMEOUT_MS = int(os.environ.get("BROWSER_TIMEOUT_MS", 90_000))
+
+
 @pytest.fixture(scope="session")
 def browser(chromium_path: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
@@ -121,7 +124,10 @@ def new_page(browser, live_server: str) -> Iterator[Callable[..., object]]:  # t
         )
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        # An upper bound, not a wait: every step ends as soon as its condition holds. Two cores
+        # shared by several test runs can stall a page for well over 10 s.
+        page.set_default_timeout(BROWSER_TIMEOUT_MS)
+        page.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
         page.weight = PageWeight()  # type: ignore[attr-defined]
         page.on("response", page.weight.record)  # type: ignore[attr-defined]
         return page

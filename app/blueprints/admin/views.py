@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,7 +13,15 @@ from app.errors import fail
 from app.extensions import db
 from app.models import Role, User
 from app.security import coordinator_required
-from app.services.accounts import AccountError, create_user, set_password, temporary_password
+from app.services.accounts import (
+    AccountError,
+    create_user,
+    set_password,
+    temporary_password,
+)
+from app.services.accounts import (
+    disable_user as disable_account,
+)
 
 
 def _action_target(user_id: int) -> User:
@@ -47,22 +55,28 @@ def users():  # type: ignore[no-untyped-def]
             form.email.errors = [str(error)]
             status = 400
         else:
-            flash(
-                _(
-                    "Compte créé pour %(email)s. Mot de passe provisoire, à transmettre en main "
-                    "propre : %(password)s",
-                    email=user.email,
-                    password=password,
-                ),
-                "success",
-            )
-            return redirect(url_for("admin.users"), code=303)
+            return _show_password_once(_("Compte créé pour %(email)s.", email=user.email), password)
     elif form.is_submitted():
         status = 400
+    return _users_page(form, status)
+
+
+def _users_page(form: NewUserForm, status: int = 200, **extra: object):  # type: ignore[no-untyped-def]
     accounts = db.session.scalars(select(User).order_by(User.role, User.email)).all()
-    return render_template(
-        "admin/users.html", form=form, accounts=accounts, action_form=ActionForm()
-    ), status
+    response = make_response(
+        render_template(
+            "admin/users.html", form=form, accounts=accounts, action_form=ActionForm(), **extra
+        ),
+        status,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _show_password_once(message: str, password: str):  # type: ignore[no-untyped-def]
+    """Show a temporary password in this response only: never in the session cookie (a flash
+    message would carry it there), never cached, gone on reload."""
+    return _users_page(NewUserForm(formdata=None), new_password=password, password_message=message)
 
 
 @bp.route("/users/<int:user_id>/disable", methods=["POST"])
@@ -72,8 +86,7 @@ def disable_user(user_id: int):  # type: ignore[no-untyped-def]
     user = _action_target(user_id)
     if user.id == current_user.id:
         fail(400, _("Vous ne pouvez pas désactiver votre propre compte."))
-    user.active = False
-    db.session.commit()
+    disable_account(db.session, user)
     flash(_("Le compte %(email)s est désactivé.", email=user.email), "success")
     return redirect(url_for("admin.users"), code=303)
 
@@ -96,12 +109,6 @@ def reset_user(user_id: int):  # type: ignore[no-untyped-def]
     user = _action_target(user_id)
     password = temporary_password()
     set_password(db.session, user, password)
-    flash(
-        _(
-            "Nouveau mot de passe provisoire pour %(email)s : %(password)s",
-            email=user.email,
-            password=password,
-        ),
-        "success",
+    return _show_password_once(
+        _("Nouveau mot de passe provisoire pour %(email)s.", email=user.email), password
     )
-    return redirect(url_for("admin.users"), code=303)

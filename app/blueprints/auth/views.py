@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.blueprints.auth import bp
-from app.blueprints.auth.forms import LoginForm
+from app.blueprints.auth.forms import LoginForm, PasswordChangeForm
 from app.errors import render_error
 from app.extensions import db
-from app.security import public
-from app.services.accounts import TooManyAttempts, authenticate
+from app.security import public, staff_required
+from app.services.accounts import (
+    AccountError,
+    TooManyAttempts,
+    authenticate,
+    change_own_password,
+    end_sessions,
+)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -66,5 +72,31 @@ def login():  # type: ignore[no-untyped-def]
 def logout():  # type: ignore[no-untyped-def]
     """Log the staff member out (POST, so a link cannot do it behind their back)."""
     if current_user.is_authenticated:
+        # End the session on the server too: a copy of the cookie stops working.
+        end_sessions(db.session, current_user._get_current_object())
         logout_user()
     return redirect(url_for("main.index"), code=303)
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@staff_required
+def change_password():  # type: ignore[no-untyped-def]
+    """A staff member changes their own password; their other sessions end."""
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            change_own_password(db.session, user, form.current.data or "", form.new.data or "")
+        except TooManyAttempts:
+            return render_error(429)
+        except AccountError as error:
+            form.new.errors = [str(error)]
+            status = 400
+        else:
+            login_user(user)  # this session goes on with the new session version
+            flash(_("Votre mot de passe est changé. Vos autres sessions sont fermées."), "success")
+            return redirect(url_for("main.staff_home"), code=303)
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/change_password.html", form=form), status

@@ -65,10 +65,12 @@ class FilterForm(FlaskForm):
     def filters(self) -> DashboardFilters:
         """The checked filters as plain values."""
         from app.services.dashboard import DashboardFilters
+        from app.services.dashboard_privacy import whole_months
 
+        start, end = whole_months(self.start.data, self.end.data)
         return DashboardFilters(
-            start=self.start.data,
-            end=self.end.data,
+            start=start,
+            end=end,
             form_id=self.form.data or None,
             collection_point=self.point.data or None,
             neighbourhood=self.neighbourhood.data or None,

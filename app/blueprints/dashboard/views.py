@@ -74,10 +74,20 @@ def _filter_form() -> tuple[FilterForm, service.Places]:
 def _view(page: bool = False) -> tuple[FilterForm, service.DashboardData | None, str | None]:
     """The filter form, and the figures when the filters are valid."""
     from app.services import dashboard as service
+    from app.services.dashboard_privacy import PeriodRefused, check_period
 
     form, places = _filter_form()
     if not form.validate():
         return form, None, None
+    # Show the whole months actually counted (the form and the printed report say so).
+    form.start.data, form.end.data = form.filters().start, form.filters().end
+    try:
+        check_period(db.session, form.filters())
+    except PeriodRefused as refused:
+        form.start.errors = [*form.start.errors, str(refused)]
+        return form, None, None
+    except service.DashboardError as error:
+        fail(400, str(error))
     try:
         # The page never waits for a full recomputation once figures exist (see the cache).
         wait = not current_app.config.get("DASHBOARD_BACKGROUND_REFRESH", True) or not page
@@ -115,7 +125,7 @@ def report():  # type: ignore[no-untyped-def]
 
     form, data, theme = _view()
     if data is None:
-        fail(400, _("Les filtres ne sont pas valables. Revenez au tableau de bord."))
+        fail(400, _first_error(form))
     return render_template(
         "dashboard/report.html",
         form=form,
@@ -137,8 +147,15 @@ def _download(body: bytes, filename: str, mimetype: str) -> Response:
 def _export_data() -> service.DashboardData:
     form, data, _theme = _view()
     if data is None:
-        fail(400, _("Les filtres ne sont pas valables. Revenez au tableau de bord."))
+        fail(400, _first_error(form))
     return data
+
+
+def _first_error(form: FilterForm) -> str:
+    for errors in form.errors.values():
+        if errors:
+            return str(errors[-1])
+    return _("Les filtres ne sont pas valables. Revenez au tableau de bord.")
 
 
 def _stamp() -> str:

@@ -27,9 +27,32 @@ def privacy():  # type: ignore[no-untyped-def]
 @bp.route("/healthz")
 @public
 def health():  # type: ignore[no-untyped-def]
-    """Load balancer check: the app answers and reaches its database."""
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """Load balancer check: the database and Redis, each reported on its own.
+
+    503 (with ``Retry-After``) when the database cannot be reached: nothing works without it.
+    A Redis outage answers 200 "degraded": throttling then counts in the database.
+    """
+    from app.errors import RETRY_AFTER_SECONDS, is_database_outage, rollback_quietly
+    from app.services.throttle import redis_state
+
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        if not is_database_outage(error):
+            raise
+        rollback_quietly()
+        database = "down"
+    redis = redis_state()
+    if database != "ok":
+        body = {"status": "down", "database": database, "redis": redis}
+        return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    status = "degraded" if redis == "down" else "ok"
+    return (
+        {"status": status, "database": database, "redis": redis},
+        200,
+        {"Cache-Control": "no-store"},
+    )
 
 
 @bp.route("/espace")
