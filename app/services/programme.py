@@ -11,7 +11,7 @@ import calendar as calendar_module
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -460,7 +460,9 @@ def propose_month(
         raise ProgrammeError({"month": _("Choisissez un mois valide.")})
     today = today or paris_today()
     if (settings.year, settings.month) < (today.year, today.month):
-        raise ProgrammeError({"month": _("Ce mois est passé : choisissez ce mois-ci ou un suivant.")})
+        raise ProgrammeError(
+            {"month": _("Ce mois est passé : choisissez ce mois-ci ou un suivant.")}
+        )
     past = frozenset(
         date(settings.year, settings.month, day)
         for day in range(1, today.day)
@@ -788,9 +790,7 @@ def published_slots_from(session: Session, start: date) -> list[Slot]:
     return sorted(slots, key=Slot.sort_key)
 
 
-def upcoming_slots(
-    session: Session, today: date, neighbourhood: str | None = None
-) -> list[Slot]:
+def upcoming_slots(session: Session, today: date, neighbourhood: str | None = None) -> list[Slot]:
     """Published slots from today on, optionally only in one neighbourhood (by code)."""
     slots = published_slots_from(session, today)
     if neighbourhood:

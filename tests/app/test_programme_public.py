@@ -262,9 +262,11 @@ def test_who_to_ask_partial_for_a_persons_needs(app: Flask, published: dict[str,
 
 def _stop(day: date, half: HalfDay, place: object, theme: str, **extra: object) -> Slot:
     themes = svc.ensure_themes(db.session)
-    where = {"collection_point": place} if isinstance(place, CollectionPoint) else {
-        "neighbourhood": place
-    }
+    where = (
+        {"collection_point": place}
+        if isinstance(place, CollectionPoint)
+        else {"neighbourhood": place}
+    )
     # The slot holds its programme: a programme only the session knew could be collected.
     programme = _month_of(day)
     slot = Slot(date=day, half_day=half, theme=themes[theme], programme=programme, **where, **extra)  # type: ignore[arg-type]
@@ -330,7 +332,8 @@ def test_calendar_filters_by_neighbourhood_and_gives_the_exact_stop(
     assert "Arrêt : Ferrières" in everything
     assert (
         'href="https://www.openstreetmap.org/?mlat=43.41400&amp;mlon=5.03600'
-        '#map=18/43.41400/5.03600"' in everything.replace("&", "&amp;").replace("&amp;amp;", "&amp;")
+        '#map=18/43.41400/5.03600"'
+        in everything.replace("&", "&amp;").replace("&amp;amp;", "&amp;")
     )
     assert everything.count("voir sur le plan") == 2
 
@@ -343,7 +346,9 @@ def test_calendar_filters_by_neighbourhood_and_gives_the_exact_stop(
     assert re.findall(r"Lieu : ([^\n<]+)", near) == ["Centre commercial Auchan"]
     assert '<option value="boudeme" selected>' in near
 
-    none = page_text(client.get("/calendrier?quartier=ferrieres&depuis=" + str(today + timedelta(days=5))))
+    none = page_text(
+        client.get("/calendrier?quartier=ferrieres&depuis=" + str(today + timedelta(days=5)))
+    )
     assert "Pas de passage prévu à Ferrières pour l'instant." in none
 
     bad = client.get("/calendrier?quartier=atlantis")
