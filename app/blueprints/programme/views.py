@@ -83,6 +83,7 @@ def labels() -> dict[str, object]:
         "hours_label": svc.hours_label,
         "month_label": month_label,
         "theme_label": svc.theme_label,
+        "short_theme_label": lambda code: planning.THEME_SHORT_LABELS.get(code, code),
         "half_day_label": lambda code: planning.HALF_DAY_LABELS.get(code, code),
         "weekday_label": lambda code: planning.WEEKDAY_LABELS.get(code, code),
     }
@@ -159,7 +160,8 @@ def calendar_ics():  # type: ignore[no-untyped-def]
 
 def _qr_svg(url: str) -> Markup:
     """An inline, labelled SVG QR code of ``url`` (the CSP allows inline SVG, not scripts)."""
-    svg = segno.make(url, error="m").svg_inline(scale=4, svgclass="qr")
+    # omitsize: a viewBox instead of a fixed size, so print CSS scales the code, never crops it.
+    svg = segno.make(url, error="m").svg_inline(scale=4, svgclass="qr", omitsize=True)
     label = escape(_("QR code vers %(url)s", url=url))
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
 
