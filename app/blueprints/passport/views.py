@@ -303,12 +303,13 @@ def _step_view(sitting: Assessment, *, here: str, back_url: str, template: str, 
 @bp.route("/pass/<code>/resultats")
 @public
 def results(code: str):  # type: ignore[no-untyped-def]
-    """Levels per domain as ladders, encouraging words, next can-dos and where to learn them."""
+    """What was earned first (badges to download), then one short summary per domain."""
     pass_ = _pass_or_404(code)
     standing = service.standing_for(pass_)
     neighbourhood = _neighbourhood_code(pass_)
     places = {d.domain: _learning_places(d, neighbourhood) for d in standing.domains}
     themes = sorted({t for d in standing.domains for t in d.next_themes})
+    awards = service.pass_awards(db.session, pass_)
     return render_template(
         "passport/results.html",
         pass_=pass_,
@@ -317,6 +318,8 @@ def results(code: str):  # type: ignore[no-untyped-def]
         framework=service.framework(),
         places=places,
         themes=themes,
+        awards=_top_awards(awards),
+        award_counts=_award_counts(awards),
     )
 
 

@@ -1,0 +1,115 @@
+"""Pass informatique journeys of issue 13 on a 360 px phone: the results page leads with the
+badges earned (item 4), and every Pass page can be read aloud (item 5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import check_axe
+from tests.browser.test_pass_browser import (
+    advanced,
+    assert_light,
+    beginner,
+    domain_names,
+    take_assessment,
+    visit,
+)
+
+# The phone's voice, replaced by a recorder: what the page asks it to say is kept in order.
+FAKE_VOICE = """
+window.__spoken = [];
+const voice = {
+  speaking: false,
+  speak(utterance) { window.__spoken.push(utterance.text); this.speaking = true; },
+  cancel() { this.speaking = false; },
+};
+Object.defineProperty(window, "speechSynthesis", { value: voice, configurable: true });
+if (!window.SpeechSynthesisUtterance) {
+  window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+}
+"""
+
+
+@pytest.mark.parametrize("js", [True, False])
+def test_results_lead_with_the_badges_earned_then_one_summary_per_domain(
+    new_page, axe_source: str, js: bool
+) -> None:  # type: ignore[no-untyped-def]
+    page = new_page(js=js)
+    visit(page, "/pass")
+    page.click("text=Commencer")
+    page.wait_for_url("**/pass/question")
+    take_assessment(page, advanced, None, {})
+    assert "/resultats" in page.url
+    main = page.locator("main")
+    headings = main.locator("h2").all_inner_texts()
+    # What was earned comes first, then where the person stands.
+    assert headings[:2] == ["Mes badges", "Où vous en êtes"], headings
+    badges = main.locator("section.pass-badges li")
+    assert badges.count() == len(domain_names())  # the top badge of each domain
+    downloads = main.locator("a", has_text="Télécharger mon badge")
+    assert downloads.count() == len(domain_names())
+    image = page.request.get(downloads.first.get_attribute("href"))
+    assert image.ok and image.body()[:8] == b"\x89PNG\r\n\x1a\n"
+    # One "Bravo", not one per domain; one short section per domain.
+    text = main.inner_text()
+    assert text.count("Bravo") == 1, text
+    assert "Bravo ! Vous avez 6 badges." in text
+    assert main.locator("section.pass-result").count() == len(domain_names())
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 4500, height  # it was over 7,000 px
+    # The first badge's download button is on the first screen of the phone.
+    first = downloads.first.bounding_box()
+    assert first is not None and first["y"] + first["height"] < 740
+    if js:
+        check_axe(page, axe_source)
+    assert_light(page)
+
+
+def test_every_pass_page_can_be_read_aloud(new_page, axe_source: str) -> None:  # type: ignore[no-untyped-def]
+    page = new_page(js=True)
+    page.add_init_script(FAKE_VOICE)
+
+    def listen() -> str:
+        button = page.locator("main button.read-aloud")
+        assert button.count() == 1, page.url
+        assert button.inner_text() == "Écouter la page"
+        page.evaluate("window.__spoken = []")
+        button.click()
+        spoken = page.evaluate("window.__spoken")
+        assert len(spoken) == 1 and spoken[0].strip(), (page.url, spoken)
+        assert button.inner_text() == "Arrêter la lecture"
+        return str(spoken[0])
+
+    visit(page, "/pass")
+    assert "Mon Pass informatique" in listen()
+    check_axe(page, axe_source)
+    page.click("text=Commencer")
+    page.wait_for_url("**/pass/question")
+    said = listen()
+    question = page.inner_text("form.pass-step h1")
+    assert question in said and "Est-ce que vous savez faire ça ?" in said
+    assert "Oui, seul(e)" in said and "Pas encore" in said
+    check_axe(page, axe_source)
+    # A mini-challenge: the question and its choices are read.
+    page.click("button[value=alone]")
+    page.wait_for_load_state()
+    while page.get_attribute("form.pass-step input[name=step_key]", "value").startswith(
+        "statement"
+    ):
+        page.click("button[value=not_yet]")
+        page.wait_for_load_state()
+    said = listen()
+    assert page.inner_text("legend h1") in said
+    assert page.locator(".choice label").first.inner_text() in said
+    take_assessment(page, beginner, None, {})
+    said = listen()
+    assert "Où vous en êtes" in said and "Mon téléphone" in said
+    code = page.inner_text(".pass-box strong.pass-code").strip()
+    for path in (
+        f"/pass/{code}",
+        f"/pass/{code}/carte",
+        f"/pass/{code}/coordonnees",
+        "/pass/ouvrir",
+    ):
+        visit(page, path)
+        assert page.inner_text("main h1") in listen(), path
