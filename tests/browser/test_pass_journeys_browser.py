@@ -113,3 +113,69 @@ def test_every_pass_page_can_be_read_aloud(new_page, axe_source: str) -> None:  
     ):
         visit(page, path)
         assert page.inner_text("main h1") in listen(), path
+
+
+TABLET = {"width": 1024, "height": 768}
+
+
+def test_aidant_hands_over_card_badges_and_email_on_the_tablet(
+    app, new_page, axe_source: str, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from app.db import db
+    from app.demo import DEMO_PASSWORD
+    from app.services import passes as service
+    from tests.app.test_pass_service import answer_all
+    from tests.browser.conftest import login
+    from tests.conftest import make_user
+
+    with app.app_context():
+        make_user("aidant@handover.example.org", "aidant", password=DEMO_PASSWORD)
+        sitting, _ = service.start_assessment(db.session)
+        answer_all(sitting, {"devices": 2, "browsing": 1})
+        code = service.display_code(service.finish_assessment(db.session, sitting).pass_.code)
+    page = new_page(js=True, viewport=TABLET)
+    login(page, "aidant@handover.example.org", DEMO_PASSWORD)
+    page.wait_for_url("**/espace")
+    page.goto(f"/equipe/pass/{code}")
+    handover = page.locator("section.handover")
+    assert handover.locator("li").count() == 2  # top badge of devices and of browsing
+    check_axe(page, axe_source)
+
+    # Print: the wallet card's QR code opens the Pass; the badges are on the same sheet.
+    page.click("text=Imprimer la carte Pass et les badges")
+    page.wait_for_url(f"**/equipe/pass/{code}/imprimer")
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("button", name="Imprimer").is_visible()
+    shot = page.locator(".pass-card").screenshot()
+    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))
+    assert decoded.text == f"{app.config['MAIRIEBUS_BASE_URL']}/pass/{code}"
+    loaded = page.evaluate(
+        "[...document.querySelectorAll('.print-badges img')].map(i => i.naturalWidth)"
+    )
+    assert len(loaded) == 2 and all(width > 0 for width in loaded)
+    check_axe(page, axe_source)
+    page.emulate_media(media="print")
+    assert not page.locator("header").first.is_visible()
+    page.emulate_media(media="screen")
+
+    # Email: a typo is refused next to the field, then the right address gets the badges.
+    page.click("text=Retour au Pass")
+    page.wait_for_url(f"**/equipe/pass/{code}")
+    page.fill("input[name=email]", "jeanne.martin@")
+    page.click("text=Envoyer le Pass et les badges")
+    page.wait_for_load_state()
+    assert "ne semble pas complète" in page.inner_text("section.handover")
+    assert page.input_value("input[name=email]") == "jeanne.martin@"
+    check_axe(page, axe_source)
+    page.fill("input[name=email]", "jeanne.martin@example.org")
+    page.click("text=Envoyer le Pass et les badges")
+    page.wait_for_url(f"**/equipe/pass/{code}")
+    assert "sont partis à jeanne.martin@example.org" in page.inner_text("main")
+    [received] = smtp_server.sink.wait_for(1)
+    assert received.rcpt_tos == ["jeanne.martin@example.org"]
+    assert len(list(received.message.iter_attachments())) == 2
