@@ -216,7 +216,10 @@ def begin():  # type: ignore[no-untyped-def]
     if form.pass_code.data:
         pass_ = _pass_or_404(form.pass_code.data)
     sitting, token = service.start_assessment(
-        db.session, pass_=pass_, neighbourhood_id=_neighbourhood_id(form)
+        db.session,
+        pass_=pass_,
+        neighbourhood_id=_neighbourhood_id(form),
+        fast=request.form.get("fast") == "1",
     )
     response = redirect(url_for("passport.question"), code=303)
     assert token is not None
