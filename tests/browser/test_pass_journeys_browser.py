@@ -91,13 +91,13 @@ def test_every_pass_page_can_be_read_aloud(new_page, axe_source: str) -> None:  
     assert "Oui, seul(e)" in said and "Pas encore" in said
     check_axe(page, axe_source)
     # A mini-challenge: the question and its choices are read.
-    page.click("button[value=alone]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[value=alone]")
     while page.get_attribute("form.pass-step input[name=step_key]", "value").startswith(
         "statement"
     ):
-        page.click("button[value=not_yet]")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("button[value=not_yet]")
     said = listen()
     assert page.inner_text("legend h1") in said
     assert page.locator(".choice label").first.inner_text() in said
@@ -179,3 +179,41 @@ def test_aidant_hands_over_card_badges_and_email_on_the_tablet(
     [received] = smtp_server.sink.wait_for(1)
     assert received.rcpt_tos == ["jeanne.martin@example.org"]
     assert len(list(received.message.iter_attachments())) == 2
+
+
+@pytest.mark.parametrize("js", [True, False])
+def test_an_advanced_person_takes_the_fast_path_in_few_taps(new_page, js: bool) -> None:  # type: ignore[no-untyped-def]
+    from tests.browser.test_pass_browser import ADVANCED_LEVELS, levels_shown
+
+    page = new_page(js=js)
+    visit(page, "/pass")
+    facts = page.inner_text("main")
+    assert "Les petits défis en images sont pour s'amuser : ils ne comptent pas." in facts
+    assert_light(page)
+    taps = 1
+    page.click("text=Je me débrouille bien : aller plus vite")
+    page.wait_for_url("**/pass/question")
+    said_challenges_do_not_count = False
+    while "/resultats" not in page.url:
+        key = page.get_attribute("form.pass-step input[name=step_key]", "value")
+        kind, item = key.split(":", 1)
+        if kind == "statement":
+            domain, level, number = item.rsplit("-", 2)
+            assert int(level) >= 3, key  # the fast path never goes back to levels 1-2 here
+            button = f"button[value={advanced(domain, int(level), number == '1')}]"
+        else:
+            assert kind == "challenge", key
+            intro = page.inner_text(".pass-intro")
+            said_challenges_do_not_count |= "il ne compte pas pour vos badges" in intro
+            button = "button[name=skip]"
+        # Wait for the next page itself: with JS the old page's buttons turn disabled at once.
+        with page.expect_navigation():
+            page.click(button)
+        taps += 1
+        assert taps < 40, "the fast path never ended"
+    # 6 domains x (levels 3 and 4 + the challenge) + safety's second can-do + the start: 20.
+    assert taps == 20, taps
+    assert said_challenges_do_not_count
+    expected = {name: "Niveau 4 sur 4 : Autonome" for name in domain_names()}
+    expected.update(ADVANCED_LEVELS)
+    assert levels_shown(page) == expected
