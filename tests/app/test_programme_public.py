@@ -11,6 +11,7 @@ import pytest
 import segno
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from app.db import db
 from app.models.programme import HalfDay, Programme, ProgrammeStatus, Service, Slot
@@ -436,3 +437,56 @@ def test_demo_on_2_december_fills_the_calendar_and_the_feed(
     assert "pas encore publié" not in text
     assert "Aujourd'hui : mercredi 2 décembre" in text
     assert "Arrêt : " in text
+
+
+def test_coordinators_give_the_stops_that_the_calendar_shows(
+    app: Flask, client: FlaskClient, auth, runner
+) -> None:  # type: ignore[no-untyped-def]
+    """A point's address from the points form; a neighbourhood's stop from the command line."""
+    from tests.conftest import csrf_token
+
+    today = svc.paris_today()
+    with app.app_context():
+        db.session.add_all(
+            [
+                Neighbourhood(code="mas_de_pouane", name="Mas de Pouane"),
+                Neighbourhood(code="ferrieres", name="Ferrières"),
+            ]
+        )
+        db.session.commit()
+    auth.login("coordinator")
+    token = csrf_token(client, "/points/nouveau")
+    created = client.post(
+        "/points/nouveau",
+        data={
+            "csrf_token": token,
+            "name": "Parc de Figuerolles",
+            "kind": "park",
+            "neighbourhood": "mas_de_pouane",
+            "address": "  Chemin de   Figuerolles ",
+            "latitude": "43,398",
+            "longitude": "5.028",
+        },
+    )
+    assert created.status_code == 303
+    result = runner.invoke(
+        args=["sites", "stop", "ferrieres", "--name", "Place des Aires", "--address", "Ferrières"]
+    )
+    assert result.exit_code == 0, result.output
+    unknown = runner.invoke(args=["sites", "stop", "atlantis", "--name", "Quai"])
+    assert unknown.exit_code != 0 and "Ce quartier n'existe pas." in unknown.output
+    with app.app_context():
+        point = db.session.scalar(select(CollectionPoint))
+        assert point is not None and point.address == "Chemin de Figuerolles"
+        point_id = point.id
+        ferrieres = db.session.scalar(
+            select(Neighbourhood).where(Neighbourhood.code == "ferrieres")
+        )
+        _stop(today, HalfDay.MORNING, point, "caf")
+        _stop(today, HalfDay.AFTERNOON, ferrieres, "taxes")
+        db.session.commit()
+    text = page_text(client.get("/calendrier"))
+    assert "Arrêt : Parc de Figuerolles, Chemin de Figuerolles" in text
+    assert "Arrêt : Place des Aires, Ferrières" in text
+    edit = page_text(client.get(f"/points/{point_id}"))
+    assert 'value="Chemin de Figuerolles"' in edit
