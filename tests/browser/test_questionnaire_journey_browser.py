@@ -48,9 +48,17 @@ def _answer_page(page) -> None:  # type: ignore[no-untyped-def]
             values = [o for o in select.locator("option").all() if o.get_attribute("value")]
             if values:
                 select.select_option(values[0].get_attribute("value"))
-    for box in form.locator("input[type=text], textarea").all():
-        if box.is_visible() and not box.input_value():
-            box.fill("Rien de plus")
+    typed = {
+        "input[type=text], textarea": "Rien de plus",
+        "input[type=number]": "2",
+        "input[type=date]": "2026-11-30",
+        "input[type=email]": "marie.dupont@example.org",
+        "input[type=tel]": "04 42 00 00 00",
+    }
+    for selector, value in typed.items():
+        for box in form.locator(selector).all():
+            if box.is_visible() and not box.input_value():
+                box.fill(value)
 
 
 def _main_action_first(page, main: str) -> None:  # type: ignore[no-untyped-def]
