@@ -18,11 +18,19 @@ So a domain takes 2 statements at least and 5 at most (3 key can-dos alone, then
 with 6 domains a beginner answers 12 statements (+6 optional challenges), a person who does
 everything alone 24 (+6), and nobody more than 30 statements + 6 challenges = 36 questions.
 
+Fast path ("Je me débrouille bien"): the state's optional ``"start"`` level (2 or more) makes
+each domain begin with the key can-do of that level. Answered ``alone``, the levels below count
+as done alone (their key can-dos are implied, see :func:`result`) and the climb goes on from
+there; otherwise the domain falls back to the normal rule from level 1, and that answer stands
+for the start level's key can-do (it is not asked twice). An advanced person then answers 2
+statements per domain instead of 5.
+
 State shape (version 1)::
 
     {"v": 1,
      "framework": "pass-informatique-martigues@1.0",   # Framework.key
      "domains": ["devices", "browsing", ...],           # order asked (a subset is allowed)
+     "start": 3,                                        # optional: the fast path's first level
      "events": [["statement", "devices-1-1", "alone"],  # [kind, id, value], oldest first
                 ["challenge", "devices-4-challenge", "b"],   # value: choice id or "skip"
                 ["feedback", "devices-4-challenge", "continue"]]}
@@ -54,7 +62,11 @@ ANSWER_LABELS: dict[Answer, str] = {
     "with_help": "Oui, avec de l'aide",
     "not_yet": "Pas encore",
 }
-CHALLENGE_INTRO = "Un petit défi pour s'amuser ! Vous pouvez le passer."
+CHALLENGE_INTRO = (
+    "Un petit défi pour s'amuser : il ne compte pas pour vos badges. Vous pouvez le passer."
+)
+# Where the fast path ("Je me débrouille bien") begins each domain.
+FAST_START_LEVEL = 3
 SKIP_LABEL = "Passer ce défi"
 CONTINUE_LABEL = "Continuer"
 RIGHT_TITLE = "Bravo, c'est la bonne réponse !"
@@ -199,9 +211,14 @@ class AssessmentResult:
 
 
 def start(
-    framework: Framework | None = None, domains: Sequence[str] | None = None
+    framework: Framework | None = None,
+    domains: Sequence[str] | None = None,
+    start_level: int = 1,
 ) -> dict[str, Any]:
-    """Return a new state; ``domains`` picks and orders domains (all, in order, by default)."""
+    """Return a new state; ``domains`` picks and orders domains (all, in order, by default).
+
+    ``start_level`` above 1 is the fast path: each domain begins at that level (see above).
+    """
     framework = framework or load_framework()
     codes = list(framework.domain_codes if domains is None else domains)
     if not codes or len(set(codes)) != len(codes):
@@ -209,7 +226,23 @@ def start(
     for code in codes:
         if code not in framework.domain_codes:
             raise AssessmentError("state", f"unknown domain {code!r}")
-    return {"v": STATE_VERSION, "framework": framework.key, "domains": codes, "events": []}
+    if not 1 <= start_level <= 4:
+        raise AssessmentError("state", f"start level {start_level!r} is not 1 to 4")
+    state: dict[str, Any] = {
+        "v": STATE_VERSION,
+        "framework": framework.key,
+        "domains": codes,
+        "events": [],
+    }
+    if start_level > 1:
+        state["start"] = start_level
+    return state
+
+
+def start_level(state: Mapping[str, Any]) -> int:
+    """The level each domain begins at: 1, or more on the fast path."""
+    value = state.get("start", 1)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 1
 
 
 def current_step(state: Mapping[str, Any], framework: Framework | None = None) -> Step | None:
@@ -271,6 +304,7 @@ def result(state: Mapping[str, Any], framework: Framework | None = None) -> Asse
             answers[item_id] = scoring.parse_answer(value)
         elif kind == "challenge":
             challenges[item_id] = value
+    answers = _with_implied(fw, replay.domains, start_level(state), answers)
     declared = [
         level
         for code in replay.domains
@@ -320,14 +354,47 @@ class _Replay:
     step: Step | None
 
 
-def _plan(framework: Framework, domains: Sequence[str]) -> Generator[_Ask, str, None]:
+def _with_implied(
+    framework: Framework, domains: Sequence[str], begin: int, answers: dict[str, Answer]
+) -> dict[str, Answer]:
+    """On the fast path, a start level done alone implies the key can-dos below it, alone."""
+    if begin <= 1:
+        return answers
+    implied = dict(answers)
+    for code in domains:
+        domain = framework.domain(code)
+        top = min(begin, domain.top_level)
+        if answers.get(domain.level(top).key_can_do.id) != "alone":
+            continue
+        for number in range(1, top):
+            implied.setdefault(domain.level(number).key_can_do.id, "alone")
+    return implied
+
+
+def _plan(
+    framework: Framework, domains: Sequence[str], begin: int = 1
+) -> Generator[_Ask, str, None]:
     """The adaptive rule as a coroutine: yields what to ask, receives the answer."""
     for code in domains:
         domain = framework.domain(code)
         number = 1
+        known: dict[int, str] = {}
+        fast = min(begin, domain.top_level)
+        if fast > 1:
+            level = domain.level(fast)
+            first = yield _Ask("statement", domain, level, can_do=level.key_can_do)
+            if first == "alone":
+                number = fast
+            else:
+                known[fast] = first  # fall back to level 1; this answer stands for level `fast`
         while True:
             level = domain.level(number)
-            first = yield _Ask("statement", domain, level, can_do=level.key_can_do)
+            if number in known:
+                first = known[number]
+            elif number == fast and fast > 1 and not known:
+                first = "alone"  # the fast start, already answered alone above
+            else:
+                first = yield _Ask("statement", domain, level, can_do=level.key_can_do)
             if first == "alone":
                 if number == domain.top_level:
                     break
@@ -345,7 +412,7 @@ def _plan(framework: Framework, domains: Sequence[str]) -> Generator[_Ask, str, 
 def _replay(state: Mapping[str, Any], framework: Framework | None) -> _Replay:
     framework = framework or load_framework()
     domains, events = _read_state(state, framework)
-    plan = _plan(framework, domains)
+    plan = _plan(framework, domains, start_level(state))
     ask: _Ask | None = next(plan)
     done = 0
     domain_index = 0
@@ -460,13 +527,19 @@ def _read_state(
         for event in events
     ):
         raise AssessmentError("state", "bad events")
+    begin = state.get("start", 1)
+    if not isinstance(begin, int) or isinstance(begin, bool) or not 1 <= begin <= 4:
+        raise AssessmentError("state", "bad start level")
     return [str(code) for code in domains], [list(event) for event in events]
 
 
 def _with_events(state: Mapping[str, Any], events: Sequence[Sequence[str]]) -> dict[str, Any]:
-    return {
+    new = {
         "v": STATE_VERSION,
         "framework": state["framework"],
         "domains": list(state["domains"]),
         "events": [list(event) for event in events],
     }
+    if start_level(state) > 1:
+        new["start"] = start_level(state)
+    return new

@@ -74,6 +74,8 @@ class PublishedSlot:
     # Raise it each time a published slot changes, so calendar apps update their copy.
     sequence: int = 0
     cancelled: bool = False
+    # (latitude, longitude) of the stop, for phone maps; None when unknown.
+    geo: tuple[float, float] | None = None
 
 
 def slot_uid(slot_id: int | str, host: str) -> str:
@@ -201,6 +203,8 @@ def build_calendar(
         event.add("dtend", dt.datetime.combine(slot.date, end, tzinfo=PARIS))
         event.add("summary", summary(slot))
         event.add("location", slot.location or slot.place_name)
+        if slot.geo is not None:
+            event.add("geo", slot.geo)
         event.add("description", describe(slot, hours))
         event.add("categories", [THEME_SHORT_LABELS[slot.theme]])
         event.add("sequence", slot.sequence)

@@ -63,4 +63,19 @@ def qr_command(code: str, output: Path, scale: int) -> None:
     click.echo(f"{output}\t{url}")
 
 
+@sites_cli.command("stop")
+@click.argument("neighbourhood")
+@click.option(
+    "--name", "stop_name", required=True, help='Where the bus parks, e.g. "Place des Aires".'
+)
+@click.option("--address", default="", help="Its street address, if it helps to find it.")
+def stop_command(neighbourhood: str, stop_name: str, address: str) -> None:
+    """Set where the bus stops in a neighbourhood (shown on /calendrier and in the feed)."""
+    try:
+        row = sites.set_bus_stop(db.session, neighbourhood, stop_name, address)
+    except sites.SiteError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{row.code}\t{row.stop_name}\t{row.stop_address or '-'}")
+
+
 commands = [sites_cli]

@@ -1,4 +1,7 @@
-"""Demo programme: demo partners, and a published programme for the coming month.
+"""Demo programme: demo partners, and published programmes for this month and the next.
+
+This month's programme starts today (the planner never proposes a day already past), so the
+public calendar and its feed have stops to show on the day the demo is installed.
 
 The month is planned from whatever needs the database holds (the questionnaire and Pass demo
 seeders run first); on an empty database it falls back to small plausible needs in a few
@@ -9,6 +12,7 @@ neighbourhood rows it had to add (shared reference data, without a demo flag).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from sqlalchemy import delete, exists, select
 
@@ -74,6 +78,22 @@ FALLBACK_NEEDS: dict[str, dict[str, int]] = {
     "jonquieres": {"school": 3, "caf": 3, "id_papers": 2},
     "carro": {"digital_skills": 4, "pension": 3},
 }
+# Where the bus parks in each neighbourhood (plausible demo places, not official addresses).
+DEMO_STOPS: dict[str, tuple[str, str]] = {
+    "canto_perdrix": ("Parking de la Maison de quartier", "Avenue Marcel Cachin"),
+    "boudeme": ("Place devant le groupe scolaire", "Chemin de Boudème"),
+    "mas_de_pouane": ("Parking du centre social", "Boulevard du 14 Juillet"),
+    "ferrieres": ("Place des Aires", "Place des Aires"),
+    "jonquieres": ("Cours du 4 Septembre", "Cours du 4 Septembre"),
+    "ile": ("Quai Brescon", "Quai Brescon"),
+    "croix_sainte": ("Parking du gymnase", "Avenue Émile Zola"),
+    "notre_dame_des_marins": ("Place de l'église", "Chemin de Notre-Dame-des-Marins"),
+    "paradis_saint_roch": ("Parking de la résidence", "Rue du Paradis"),
+    "carro": ("Parking du port", "Quai Jean Verandy"),
+    "la_couronne": ("Place de la gare", "Avenue de la Gare"),
+    "lavera": ("Parking de l'école", "Avenue de Lavéra"),
+    "saint_pierre": ("Place du village", "Route de Saint-Pierre"),
+}
 FALLBACK_DAYS: dict[str, int] = {"tuesday": 3, "wednesday": 4, "friday": 2}
 FALLBACK_TIMES: dict[str, int] = {"morning": 5, "afternoon": 3}
 
@@ -98,12 +118,18 @@ def _fallback_needs() -> list[planning.PlaceNeeds]:
     return places
 
 
+def _months(today: date) -> list[tuple[int, int]]:
+    return [(today.year, today.month), svc.next_month(today)]
+
+
 def seed(echo: Callable[[str], object], responses: int | None = None) -> None:
-    """Publish a demo programme for the coming month, unless that month already has one."""
-    year, month = svc.next_month(svc.paris_today())
-    label = svc.month_label(year, month)
-    if svc.get_programme(db.session, year, month) is not None:
-        echo(f"Programme for {label} already exists")
+    """Publish demo programmes for this month and the next (a month that has one is kept)."""
+    today = svc.paris_today()
+    months = [m for m in _months(today) if svc.get_programme(db.session, *m) is None]
+    for year, month in _months(today):
+        if (year, month) not in months:
+            echo(f"Programme for {svc.month_label(year, month)} already exists")
+    if not months:
         return
     existing = set(db.session.scalars(select(Theme.code)))
     themes = svc.ensure_themes(db.session)
@@ -131,11 +157,32 @@ def seed(echo: Callable[[str], object], responses: int | None = None) -> None:
     needs = svc.measured_needs(db.session, "neighbourhood", active)
     if not any(sum(place.needs.values()) for place in needs):
         needs = _fallback_needs()
-    programme = svc.propose_month(
-        db.session, svc.ProposalSettings(year=year, month=month), is_demo=True, needs=needs
-    )
-    svc.publish(db.session, programme)
-    echo(f"Demo programme for {label} published ({len(programme.slots)} half-days)")
+    _give_stops()
+    for year, month in months:
+        label = svc.month_label(year, month)
+        try:
+            programme = svc.propose_month(
+                db.session,
+                svc.ProposalSettings(year=year, month=month),
+                is_demo=True,
+                needs=needs,
+                today=today,
+            )
+        except svc.ProgrammeError as error:
+            # E.g. installed on the last Saturday of a month: no working day is left in it.
+            echo(f"No demo programme for {label}: {error}")
+            continue
+        svc.publish(db.session, programme)
+        echo(f"Demo programme for {label} published ({len(programme.slots)} half-days)")
+
+
+def _give_stops() -> None:
+    """Name where the bus parks in the demo neighbourhoods that have no stop yet."""
+    for code, (stop, address) in DEMO_STOPS.items():
+        row = db.session.scalar(select(Neighbourhood).where(Neighbourhood.code == code))
+        if row is not None and not row.stop_name:
+            row.stop_name, row.stop_address = stop, address
+    db.session.flush()
 
 
 def remove(echo: Callable[[str], object]) -> None:

@@ -204,6 +204,38 @@ class Slot(Base):
             return self.collection_point.name
         return self.neighbourhood.name if self.neighbourhood is not None else ""
 
+    @property
+    def stop_name(self) -> str:
+        """Where exactly the bus parks: the point's name, else the neighbourhood's stop."""
+        if self.collection_point is not None:
+            return self.collection_point.name
+        if self.neighbourhood is not None:
+            return self.neighbourhood.stop_name or self.neighbourhood.name
+        return ""
+
+    @property
+    def stop_address(self) -> str:
+        """The street address of the stop, empty when the coordination has not given one."""
+        if self.collection_point is not None:
+            return self.collection_point.address
+        return self.neighbourhood.stop_address if self.neighbourhood is not None else ""
+
+    @property
+    def coordinates(self) -> tuple[float, float] | None:
+        """(latitude, longitude) of the stop: the point's, else the neighbourhood's, if known."""
+        for place in (self.collection_point, self.neighbourhood):
+            if place is not None and place.latitude is not None and place.longitude is not None:
+                return (place.latitude, place.longitude)
+        return None
+
+    @property
+    def neighbourhood_code(self) -> str | None:
+        """The code of the neighbourhood the stop is in (a point's own neighbourhood)."""
+        if self.collection_point is not None:
+            hood = self.collection_point.neighbourhood
+            return hood.code if hood is not None else None
+        return self.neighbourhood.code if self.neighbourhood is not None else None
+
     def sort_key(self) -> tuple[dt.date, int, int]:
         """Calendar order: date, then morning before afternoon."""
         return (self.date, 0 if self.half_day is HalfDay.MORNING else 1, self.id or 0)

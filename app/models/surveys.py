@@ -95,6 +95,9 @@ class Neighbourhood(Base):
     name: Mapped[str] = mapped_column(String(120))
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
+    # Where the bus parks when it comes to this neighbourhood, as residents find it.
+    stop_name: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    stop_address: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class PointKind(enum.Enum):
@@ -119,6 +122,8 @@ class CollectionPoint(Base):
     neighbourhood_id: Mapped[int | None] = mapped_column(
         ForeignKey("neighbourhoods.id", ondelete="SET NULL")
     )
+    # Street address residents can find ("Avenue de Lattre de Tassigny"), empty if unknown.
+    address: Mapped[str] = mapped_column(String(200), default="", server_default="")
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     active_from: Mapped[date | None]

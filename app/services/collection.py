@@ -68,6 +68,8 @@ class PointData:
     longitude: float | None = None
     active_from: date | None = None
     active_until: date | None = None
+    # Last, so that callers passing the fields above by position keep working.
+    address: str = ""
 
 
 # --------------------------------------------------------------------------- the questionnaire
@@ -119,6 +121,21 @@ def ensure_neighbourhood(
     return item
 
 
+def set_bus_stop(session: Session, code: str, stop_name: str, address: str = "") -> Neighbourhood:
+    """Say where the bus parks in a neighbourhood (its calendar stop); commit."""
+    row = neighbourhood_by_code(session, code)
+    if row is None:
+        raise SiteError(_("Ce quartier n'existe pas."))
+    stop_name, address = " ".join(stop_name.split()), " ".join(address.split())
+    if not stop_name:
+        raise SiteError(_("Donnez le nom de l'arrêt du bus."))
+    if len(stop_name) > 160 or len(address) > 200:
+        raise SiteError(_("Le nom (160 caractères) ou l'adresse (200 caractères) est trop long."))
+    row.stop_name, row.stop_address = stop_name, address
+    session.commit()
+    return row
+
+
 # --------------------------------------------------------------------------- points
 
 
@@ -145,6 +162,8 @@ def _check(session: Session, data: PointData) -> Neighbourhood | None:
         raise SiteError(_("Donnez un nom au point de recueil."))
     if len(name) > 160:
         raise SiteError(_("Le nom est trop long (160 caractères au plus)."))
+    if len(data.address.strip()) > 200:
+        raise SiteError(_("L'adresse est trop longue (200 caractères au plus)."))
     if (data.latitude is None) != (data.longitude is None):
         raise SiteError(_("Donnez la latitude et la longitude, ou aucune des deux."))
     if data.latitude is not None and not -90 <= data.latitude <= 90:
@@ -180,6 +199,7 @@ def create_point(
         name=data.name.strip(),
         kind=data.kind,
         neighbourhood=neighbourhood,
+        address=" ".join(data.address.split()),
         latitude=data.latitude,
         longitude=data.longitude,
         active_from=data.active_from,
@@ -202,6 +222,7 @@ def update_point(session: Session, point: CollectionPoint, data: PointData) -> C
     point.name = data.name.strip()
     point.kind = data.kind
     point.neighbourhood = neighbourhood
+    point.address = " ".join(data.address.split())
     point.latitude = data.latitude
     point.longitude = data.longitude
     point.active_from = data.active_from

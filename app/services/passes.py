@@ -160,8 +160,12 @@ def start_assessment(
     pass_: Pass | None = None,
     aidant: User | None = None,
     neighbourhood_id: int | None = None,
+    fast: bool = False,
 ) -> tuple[Assessment, str | None]:
     """Start a sitting; return it and, for a self-assessment, the resume token for the cookie.
+
+    ``fast`` is "Je me débrouille bien": each domain starts at a higher level (the engine falls
+    back to level 1 when that level is not done alone).
 
     With ``aidant`` the sitting is an aidant assessment (kind aidant, channel assisted) and
     needs no token: staff reach it by its id.
@@ -174,7 +178,7 @@ def start_assessment(
         kind=AssessmentKind.AIDANT if aidant is not None else AssessmentKind.SELF,
         channel=Channel.ASSISTED if aidant is not None else Channel.SELF,
         aidant_id=aidant.id if aidant is not None else None,
-        state=engine.start(framework()),
+        state=engine.start(framework(), start_level=engine.FAST_START_LEVEL if fast else 1),
         neighbourhood_id=neighbourhood_id,
         token_hash=hash_token(token) if token else None,
     )

@@ -7,10 +7,11 @@ to the field that caused them.
 
 from __future__ import annotations
 
+import calendar as calendar_module
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -48,8 +49,10 @@ from surveys.directory import Directory, DirectoryEntry, for_needs, load_directo
 PARIS: Final = ZoneInfo("Europe/Paris")
 PLACE_KINDS: Final = ("neighbourhood", "point")
 HOURS: Final = HalfDayHours()
-# How many days ahead the public calendar and its feed show, today included.
-PUBLIC_DAYS: Final = 31
+# Days with a stop per page of the public calendar (keeps a phone page under 30 KB).
+PAGE_DAYS: Final = 12
+# How far back the iCalendar feed goes, so phones keep recent stops in their history.
+FEED_PAST_MONTHS: Final = 3
 # A Pass domain at a level below this counts as a need to learn the digital basics.
 WEAK_LEVEL: Final = 2
 # Questionnaire answers the planner reads (shared question names).
@@ -488,10 +491,24 @@ def propose_month(
     created_by_id: int | None = None,
     is_demo: bool = False,
     needs: Sequence[planning.PlaceNeeds] | None = None,
+    today: date | None = None,
 ) -> Programme:
-    """Plan a month from the measured needs and save it as a draft (replacing a draft); commit."""
+    """Plan a month from the measured needs and save it as a draft (replacing a draft); commit.
+
+    Days already past are never proposed: in the current month the plan starts today.
+    """
     if not 2000 <= settings.year <= 2100 or not 1 <= settings.month <= 12:
         raise ProgrammeError({"month": _("Choisissez un mois valide.")})
+    today = today or paris_today()
+    if (settings.year, settings.month) < (today.year, today.month):
+        raise ProgrammeError(
+            {"month": _("Ce mois est passé : choisissez ce mois-ci ou un suivant.")}
+        )
+    past = frozenset(
+        date(settings.year, settings.month, day)
+        for day in range(1, today.day)
+        if (settings.year, settings.month) == (today.year, today.month)
+    )
     existing = get_programme(session, settings.year, settings.month)
     if existing is not None and existing.is_published:
         raise ProgrammeError(
@@ -519,7 +536,7 @@ def propose_month(
     constraints = planning.Constraints(
         weekdays=settings.weekdays,
         half_days=settings.half_days,
-        days_off=frozenset(settings.days_off),
+        days_off=frozenset(settings.days_off) | past,
         min_visits=settings.min_visits,
         max_slots=settings.max_slots,
     )
@@ -786,35 +803,69 @@ def delete_programme(session: Session, programme: Programme) -> None:
 # --------------------------------------------------------------------------- public side
 
 
-def public_window(today: date) -> tuple[date, date]:
-    """The days the public calendar and feed show: today and the next 30 days."""
-    # Bounded so the residents' page stays under 30 KB even with a stop every half-day.
-    return today, today + timedelta(days=PUBLIC_DAYS - 1)
+def feed_start(today: date) -> date:
+    """First day the iCalendar feed carries: the same day FEED_PAST_MONTHS months ago."""
+    year, month = divmod(today.year * 12 + today.month - 1 - FEED_PAST_MONTHS, 12)
+    month += 1
+    last = calendar_module.monthrange(year, month)[1]
+    return date(year, month, min(today.day, last))
 
 
 def _with_places() -> tuple[Any, ...]:
     return (
         selectinload(Slot.neighbourhood),
-        selectinload(Slot.collection_point),
+        selectinload(Slot.collection_point).selectinload(CollectionPoint.neighbourhood),
         selectinload(Slot.theme),
         selectinload(Slot.service),
     )
 
 
-def upcoming_slots(session: Session, today: date) -> list[Slot]:
-    """Published slots of the public window (see public_window), in calendar order."""
-    start, end = public_window(today)
+def published_slots_from(session: Session, start: date) -> list[Slot]:
+    """Every published slot on ``start`` or later (no end: all the future), in calendar order."""
     slots = session.scalars(
         select(Slot)
         .join(Programme)
-        .where(
-            Programme.status == ProgrammeStatus.PUBLISHED,
-            Slot.date >= start,
-            Slot.date <= end,
-        )
+        .where(Programme.status == ProgrammeStatus.PUBLISHED, Slot.date >= start)
         .options(*_with_places())
     ).all()
     return sorted(slots, key=Slot.sort_key)
+
+
+def upcoming_slots(session: Session, today: date, neighbourhood: str | None = None) -> list[Slot]:
+    """Published slots from today on, optionally only in one neighbourhood (by code)."""
+    slots = published_slots_from(session, today)
+    if neighbourhood:
+        slots = [slot for slot in slots if slot.neighbourhood_code == neighbourhood]
+    return slots
+
+
+@dataclass(frozen=True)
+class CalendarPage:
+    """One page of the public calendar: some days, and where the next page starts."""
+
+    days: list[tuple[date, list[Slot]]]
+    next_start: date | None
+
+
+def calendar_page(slots: Sequence[Slot], start: date, max_days: int = PAGE_DAYS) -> CalendarPage:
+    """The days with a stop from ``start`` on, at most ``max_days`` of them per page."""
+    days = by_day([slot for slot in slots if slot.date >= start])
+    if len(days) > max_days:
+        return CalendarPage(days[:max_days], days[max_days][0])
+    return CalendarPage(days, None)
+
+
+def calendar_neighbourhoods(session: Session) -> list[Neighbourhood]:
+    """Neighbourhoods residents can pick on the calendar: every one, by name."""
+    return list(session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)))
+
+
+def map_url(coordinates: tuple[float, float] | None) -> str | None:
+    """A link to the stop on OpenStreetMap (opens the phone's browser or map app)."""
+    if coordinates is None:
+        return None
+    lat, lon = (f"{value:.5f}" for value in coordinates)
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
 
 
 def month_slots(session: Session, programme: Programme) -> list[Slot]:
@@ -836,6 +887,14 @@ def by_day(slots: Sequence[Slot]) -> list[tuple[date, list[Slot]]]:
     return days
 
 
+def stop_location(slot: Slot) -> str:
+    """The stop in one line: "Parking de la Maison de quartier, 12 avenue…, Canto Perdrix"."""
+    parts = [slot.stop_name, slot.stop_address]
+    if slot.place_name not in parts:
+        parts.append(slot.place_name)
+    return ", ".join(part for part in parts if part)
+
+
 def published_slot(slot: Slot) -> PublishedSlot:
     """The slot as the calendar feed reads it."""
     return PublishedSlot(
@@ -843,6 +902,8 @@ def published_slot(slot: Slot) -> PublishedSlot:
         date=slot.date,
         half_day=slot.half_day.value,
         place_name=slot.place_name,
+        location=stop_location(slot),
+        geo=slot.coordinates,
         theme=slot.theme.code,
         service_name=slot.service.name if slot.service is not None else None,
         note=slot.note or None,
@@ -854,10 +915,10 @@ def published_slot(slot: Slot) -> PublishedSlot:
 def calendar_feed(
     session: Session, today: date, base_url: str, now: datetime | None = None
 ) -> bytes:
-    """The iCalendar file of the same slots the public calendar page lists."""
+    """The iCalendar file of every published slot of the past 3 months and of all the future."""
     host = urlsplit(base_url).netloc or "localhost"
     return build_calendar(
-        [published_slot(slot) for slot in upcoming_slots(session, today)],
+        [published_slot(slot) for slot in published_slots_from(session, feed_start(today))],
         host=host,
         now=now or datetime.now(UTC),
         url=base_url.rstrip("/") + "/calendrier",

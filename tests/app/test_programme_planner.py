@@ -453,18 +453,26 @@ def test_aidants_cannot_plan(client: FlaskClient, auth) -> None:
     assert client.get("/programme/services").status_code == 403
 
 
-def test_demo_seeder_publishes_next_month_idempotently_and_removes(app_ctx: Flask) -> None:
+def test_demo_seeder_publishes_this_and_next_month_idempotently_and_removes(
+    app_ctx: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from app.demo_seeders import programme as seeder
 
+    monkeypatch.setattr(svc, "paris_today", lambda: date(2031, 2, 12))
     lines: list[str] = []
     seeder.seed(lines.append)
     seeder.seed(lines.append)
-    year, month = svc.next_month(svc.paris_today())
-    programme = svc.get_programme(db.session, year, month)
-    assert programme is not None and programme.is_published and programme.is_demo
-    assert len(programme.slots) > 10
-    assert db.session.scalar(select(func.count()).select_from(Programme)) == 1
-    assert lines[1].startswith("Programme for ")
+    for year, month in ((2031, 2), (2031, 3)):
+        programme = svc.get_programme(db.session, year, month)
+        assert programme is not None and programme.is_published and programme.is_demo
+        assert len(programme.slots) > 10
+    february = svc.get_programme(db.session, 2031, 2)
+    assert february is not None and min(s.date for s in february.slots) == date(2031, 2, 12)
+    assert db.session.scalar(select(func.count()).select_from(Programme)) == 2
+    assert lines[2:] == [
+        "Programme for février 2031 already exists",
+        "Programme for mars 2031 already exists",
+    ]
     # A real service survives removal; demo programme, services and themes go.
     real = Service(name="Vrai partenaire", weekdays=["monday"], half_days=["morning"])
     db.session.add(real)
@@ -484,3 +492,15 @@ def test_cli_proposes_and_publishes_a_month(runner, town: dict[str, Neighbourhoo
     assert result.output.endswith("2 half-days proposed for 2031-02 (published).\n")
     bad = runner.invoke(args=["programme", "propose", "2031-13"])
     assert bad.exit_code != 0 and "le mois va de 01 à 12" in bad.output
+
+
+def test_planner_never_proposes_days_already_past(town: dict[str, Neighbourhood]) -> None:
+    """Proposing the current month on the 12th: nothing before the 12th; a past month refused."""
+    programme = svc.propose_month(db.session, svc.ProposalSettings(*FEB), today=date(2031, 2, 12))
+    assert programme.slots
+    assert min(slot.date for slot in programme.slots) >= date(2031, 2, 12)
+    with pytest.raises(svc.ProgrammeError) as error:
+        svc.propose_month(db.session, svc.ProposalSettings(2031, 1), today=date(2031, 2, 12))
+    assert error.value.messages == {
+        "month": "Ce mois est passé : choisissez ce mois-ci ou un suivant."
+    }

@@ -127,7 +127,7 @@ def levels_shown(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Domain name -> level sentence, read from the results page's text."""
     shown = {}
     for section in page.locator("section.pass-result").all():
-        name = section.locator("h2").inner_text().strip()
+        name = section.locator("h3").inner_text().strip()
         shown[name] = section.locator(".pass-level strong").inner_text().strip()
     return shown
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Flask
 
@@ -17,19 +17,48 @@ THEMES = ("caf", "taxes", "id_papers", "health_insurance", "job_seeking", "digit
 
 
 def _publish_a_busy_month(app: Flask) -> None:
-    """Every weekday half-day of the public window (31 days), like a real busy programme."""
+    """Every weekday half-day of the next 31 days, like a real busy programme, at named stops."""
     with app.app_context():
         themes = svc.ensure_themes(db.session)
         places = [
-            Neighbourhood(code=code, name=name)
-            for code, name in (
-                ("canto_perdrix", "Canto Perdrix"),
-                ("notre_dame_des_marins", "Notre-Dame-des-Marins"),
-                ("paradis_saint_roch", "Paradis Saint-Roch"),
+            Neighbourhood(
+                code=code,
+                name=name,
+                stop_name=stop,
+                stop_address=address,
+                latitude=lat,
+                longitude=lon,
+            )
+            for code, name, stop, address, lat, lon in (
+                (
+                    "canto_perdrix",
+                    "Canto Perdrix",
+                    "Parking de la Maison de quartier",
+                    "Avenue Marcel Cachin",
+                    43.414,
+                    5.036,
+                ),
+                (
+                    "notre_dame_des_marins",
+                    "Notre-Dame-des-Marins",
+                    "Place de l'église",
+                    "Chemin de Notre-Dame-des-Marins",
+                    43.387,
+                    5.051,
+                ),
+                (
+                    "paradis_saint_roch",
+                    "Paradis Saint-Roch",
+                    "Parking de la résidence",
+                    "Rue du Paradis",
+                    43.397,
+                    5.070,
+                ),
             )
         ]
         db.session.add_all(places)
-        start, end = svc.public_window(svc.paris_today())
+        start = svc.paris_today()
+        end = start + timedelta(days=30)
         programmes: dict[tuple[int, int], Programme] = {}
         number = 0
         for ordinal in range(start.toordinal(), end.toordinal() + 1):
@@ -65,6 +94,24 @@ def test_calendar_on_a_phone_without_javascript(app: Flask, new_page, axe_source
     check_axe(page, axe_source)
     assert page.weight.total() < 30 * 1024, page.weight.sizes
     print("calendar weight", page.weight.total(), page.locator(".stop").count())
+    # Each stop names where the bus parks, its address and a map link.
+    first = page.locator(".stop").first.inner_text()
+    assert "Arrêt : " in first and "voir sur le plan" in first
+    # "Quand passe le bus près de chez moi ?": pick a neighbourhood, without JavaScript.
+    page.select_option("select[name=quartier]", label="Paradis Saint-Roch")
+    page.click("text=Voir les passages")
+    page.wait_for_url("**/calendrier?quartier=paradis_saint_roch")
+    places = page.locator(".stop span", has_text="Lieu :").all_inner_texts()
+    assert places and set(places) == {"Lieu : Paradis Saint-Roch"}
+    assert "Parking de la résidence, Rue du Paradis" in page.locator(".stop").first.inner_text()
+    check_axe(page, axe_source)
+    # The following days are one link away, the filter kept.
+    page.weight.reset()
+    page.click("text=Passages suivants")
+    page.wait_for_url("**/calendrier?depuis=*&quartier=paradis_saint_roch")
+    assert page.locator(".stop").count() > 0
+    assert page.weight.total() < 30 * 1024, page.weight.sizes
+    page.goto("/calendrier")
     # The feed link and a flyer link work without JavaScript.
     page.click("text=Ajouter le calendrier du bus à mon téléphone", no_wait_after=True)
     flyer = page.locator("a", has_text="Imprimer le programme de").first

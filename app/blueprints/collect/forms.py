@@ -55,6 +55,7 @@ class PointForm(FlaskForm):
     )
     kind = SelectField(_l("Type de lieu"), choices=KIND_CHOICES, default="bus_stop")
     neighbourhood = SelectField(_l("Quartier"), choices=[], validate_choice=True)
+    address = StringField(_l("Adresse (facultatif)"), validators=[Length(max=200)])
     latitude = StringField(
         _l("Latitude (facultatif)"),
         validators=[_Coordinate(-90, 90, _l("Écrivez une latitude, par exemple 43,405."))],

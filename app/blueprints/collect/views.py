@@ -581,6 +581,7 @@ def _point_data(form: PointForm) -> sites.PointData:
         name=form.name.data or "",
         kind=PointKind(form.kind.data),
         neighbourhood_code=form.neighbourhood.data or None,
+        address=form.address.data or "",
         latitude=parse_coordinate(form.latitude.data),
         longitude=parse_coordinate(form.longitude.data),
         active_from=form.active_from.data,
@@ -649,6 +650,7 @@ def point_edit(point_id: int):  # type: ignore[no-untyped-def]
         form.name.data = point.name
         form.kind.data = point.kind.value
         form.neighbourhood.data = point.neighbourhood.code if point.neighbourhood else ""
+        form.address.data = point.address
         form.latitude.data = "" if point.latitude is None else str(point.latitude)
         form.longitude.data = "" if point.longitude is None else str(point.longitude)
         form.active_from.data = point.active_from

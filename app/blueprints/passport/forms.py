@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-# Deliberately loose: one @, a dot in the domain, no spaces. Nothing is ever mailed.
+# Deliberately loose: one @, a dot in the domain, no spaces (the SMTP server has the last word).
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -70,3 +70,18 @@ class ChecksForm(FlaskForm):
     """The practical checks an aidant observed (read by name) and an optional note."""
 
     note = TextAreaField(_l("Note privée (facultatif)"), validators=[Length(max=2000)])
+
+
+class HandoverEmailForm(FlaskForm):
+    """The address an aidant sends the Pass and its badges to (not kept unless it is the Pass's)."""
+
+    email = EmailField(
+        _l("Adresse e-mail de la personne"),
+        validators=[DataRequired(_l("Écrivez l'adresse e-mail de la personne.")), Length(max=254)],
+    )
+
+    def validate_email(self, field: EmailField) -> None:
+        if field.data and not EMAIL_PATTERN.match(field.data.strip()):
+            raise ValidationError(
+                _l("Cette adresse e-mail ne semble pas complète (nom@exemple.fr).")
+            )

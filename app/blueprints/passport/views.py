@@ -34,6 +34,7 @@ from app.blueprints.passport.forms import (
     ActionForm,
     ChecksForm,
     ContactForm,
+    HandoverEmailForm,
     NoteForm,
     OpenForm,
     StartForm,
@@ -41,9 +42,11 @@ from app.blueprints.passport.forms import (
 )
 from app.errors import fail
 from app.extensions import db
+from app.mail import MailError, mail_enabled
 from app.models.passes import Assessment, AssessmentKind, Pass
 from app.models.surveys import Neighbourhood
 from app.security import public, staff_required
+from app.services import handover
 from app.services import passes as service
 from app.services.passes import PassError
 from app.services.throttle import client_key, get_throttle
@@ -213,7 +216,10 @@ def begin():  # type: ignore[no-untyped-def]
     if form.pass_code.data:
         pass_ = _pass_or_404(form.pass_code.data)
     sitting, token = service.start_assessment(
-        db.session, pass_=pass_, neighbourhood_id=_neighbourhood_id(form)
+        db.session,
+        pass_=pass_,
+        neighbourhood_id=_neighbourhood_id(form),
+        fast=request.form.get("fast") == "1",
     )
     response = redirect(url_for("passport.question"), code=303)
     assert token is not None
@@ -303,12 +309,13 @@ def _step_view(sitting: Assessment, *, here: str, back_url: str, template: str, 
 @bp.route("/pass/<code>/resultats")
 @public
 def results(code: str):  # type: ignore[no-untyped-def]
-    """Levels per domain as ladders, encouraging words, next can-dos and where to learn them."""
+    """What was earned first (badges to download), then one short summary per domain."""
     pass_ = _pass_or_404(code)
     standing = service.standing_for(pass_)
     neighbourhood = _neighbourhood_code(pass_)
     places = {d.domain: _learning_places(d, neighbourhood) for d in standing.domains}
     themes = sorted({t for d in standing.domains for t in d.next_themes})
+    awards = service.pass_awards(db.session, pass_)
     return render_template(
         "passport/results.html",
         pass_=pass_,
@@ -317,6 +324,8 @@ def results(code: str):  # type: ignore[no-untyped-def]
         framework=service.framework(),
         places=places,
         themes=themes,
+        awards=_top_awards(awards),
+        award_counts=_award_counts(awards),
     )
 
 
@@ -368,13 +377,7 @@ def pass_page(code: str):  # type: ignore[no-untyped-def]
 
 def _top_awards(awards: list) -> list:  # type: ignore[type-arg]
     """The highest badge of each domain (validated first): keeps the Pass page light."""
-    best: dict[str, object] = {}
-    for award in awards:
-        current = best.get(award.domain)
-        rank = (award.level, award.status.value == "validated")
-        if current is None or rank > (current.level, current.status.value == "validated"):  # type: ignore[attr-defined]
-            best[award.domain] = award
-    return list(best.values())
+    return handover.top_awards(awards)
 
 
 def _award_counts(awards: list) -> dict[str, int]:  # type: ignore[type-arg]
@@ -570,13 +573,27 @@ def aidant_pass(code: str):  # type: ignore[no-untyped-def]
     return _render_aidant_pass(_pass_or_404(code), NoteForm())
 
 
-def _render_aidant_pass(pass_: Pass, note_form: NoteForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_aidant_pass(  # type: ignore[no-untyped-def]
+    pass_: Pass,
+    note_form: NoteForm,
+    status: int = 200,
+    email_form: HandoverEmailForm | None = None,
+    email_error: str = "",
+):
     """The aidant's page of a Pass, with ``note_form`` as given (blank, or with its errors)."""
     in_progress = [
         a for a in pass_.assessments if a.finished_at is None and a.kind is AssessmentKind.AIDANT
     ]
+    if email_form is None:
+        email_form = HandoverEmailForm(formdata=None, email=pass_.email or "")
+    awards = service.pass_awards(db.session, pass_)
     return render_template(
         "passport/aidant_pass.html",
+        awards=_top_awards(awards),
+        award_counts=_award_counts(awards),
+        email_form=email_form,
+        email_error=email_error,
+        mail_enabled=mail_enabled(),
         pass_=pass_,
         code=_code(pass_),
         standing=service.standing_for(pass_),
@@ -587,6 +604,51 @@ def _render_aidant_pass(pass_: Pass, note_form: NoteForm, status: int = 200):  #
         action_form=ActionForm(),
         in_progress=in_progress,
     ), status
+
+
+@bp.route("/equipe/pass/<code>/imprimer")
+@staff_required
+def aidant_print(code: str):  # type: ignore[no-untyped-def]
+    """A sheet to print on the bus and hand over: the wallet card, then the badges."""
+    pass_ = _pass_or_404(code)
+    return render_template(
+        "passport/aidant_print.html",
+        pass_=pass_,
+        code=_code(pass_),
+        qr_svg=_qr_svg(pass_),
+        pass_url=_pass_url(pass_),
+        verify_url=str(current_app.config.get("MAIRIEBUS_BASE_URL", "")).rstrip("/") + "/verifier",
+        awards=_top_awards(service.pass_awards(db.session, pass_)),
+        standing=service.standing_for(pass_),
+        framework=service.framework(),
+    )
+
+
+@bp.route("/equipe/pass/<code>/envoyer", methods=["POST"])
+@staff_required
+def aidant_send(code: str):  # type: ignore[no-untyped-def]
+    """Email the Pass code, its link and the badges to the address the person gives."""
+    pass_ = _pass_or_404(code)
+    form = HandoverEmailForm()
+    if not mail_enabled():
+        return _render_aidant_pass(
+            pass_,
+            NoteForm(formdata=None),
+            503,
+            email_form=form,
+            email_error=_("L'envoi d'e-mails n'est pas configuré sur ce site."),
+        )
+    if not form.validate_on_submit():
+        return _render_aidant_pass(pass_, NoteForm(formdata=None), 400, email_form=form)
+    address = (form.email.data or "").strip()
+    try:
+        handover.send_pass_email(db.session, pass_, address, _pass_url(pass_))
+    except MailError as error:
+        return _render_aidant_pass(
+            pass_, NoteForm(formdata=None), 503, email_form=form, email_error=str(error)
+        )
+    flash(_("Le Pass et ses badges sont partis à %(email)s.", email=address), "success")
+    return redirect(url_for("passport.aidant_pass", code=_code(pass_)), code=303)
 
 
 @bp.route("/equipe/pass/<code>/notes", methods=["POST"])

@@ -83,6 +83,7 @@ def labels() -> dict[str, object]:
         "hours_label": svc.hours_label,
         "month_label": month_label,
         "theme_label": svc.theme_label,
+        "short_theme_label": lambda code: planning.THEME_SHORT_LABELS.get(code, code),
         "half_day_label": lambda code: planning.HALF_DAY_LABELS.get(code, code),
         "weekday_label": lambda code: planning.WEEKDAY_LABELS.get(code, code),
     }
@@ -106,15 +107,38 @@ def _apply_errors(form, error: ProgrammeError) -> None:  # type: ignore[no-untyp
 @bp.route("/calendrier")
 @public
 def calendar():  # type: ignore[no-untyped-def]
-    """Où est le bus ? The next published stops, today first, grouped by day."""
+    """Où est le bus ? Every published stop from today on, by day, filtered by neighbourhood."""
     today = svc.paris_today()
-    slots = svc.upcoming_slots(db.session, today)
+    neighbourhoods = svc.calendar_neighbourhoods(db.session)
+    chosen = request.args.get("quartier", "").strip()
+    errors: dict[str, str] = {}
+    if chosen and chosen not in {n.code for n in neighbourhoods}:
+        errors["quartier"] = _("Ce quartier n'est pas dans la liste : choisissez-le ci-dessous.")
+    start = today
+    since = request.args.get("depuis", "").strip()
+    if since:
+        try:
+            # A link kept from an earlier day starts today: past stops are not listed.
+            start = max(date.fromisoformat(since), today)
+        except ValueError:
+            errors["depuis"] = _("Cette date est illisible : la liste reprend à aujourd'hui.")
+    slots = svc.upcoming_slots(db.session, today, None if errors else chosen or None)
+    page = svc.calendar_page(slots, start)
+    names = {n.code: n.name for n in neighbourhoods}
     return render_template(
         "programme/calendar.html",
-        days=svc.by_day(slots),
+        days=page.days,
+        next_start=page.next_start,
+        first_page=start == today,
         today=today,
         months=svc.published_months(db.session, today),
-    )
+        neighbourhoods=neighbourhoods,
+        chosen=chosen if not errors else "",
+        chosen_name=names.get(chosen, ""),
+        errors=errors,
+        any_published=bool(slots) or bool(svc.upcoming_slots(db.session, today)),
+        map_url=svc.map_url,
+    ), 400 if errors else 200
 
 
 @bp.route("/calendrier.ics")
@@ -136,7 +160,8 @@ def calendar_ics():  # type: ignore[no-untyped-def]
 
 def _qr_svg(url: str) -> Markup:
     """An inline, labelled SVG QR code of ``url`` (the CSP allows inline SVG, not scripts)."""
-    svg = segno.make(url, error="m").svg_inline(scale=4, svgclass="qr")
+    # omitsize: a viewBox instead of a fixed size, so print CSS scales the code, never crops it.
+    svg = segno.make(url, error="m").svg_inline(scale=4, svgclass="qr", omitsize=True)
     label = escape(_("QR code vers %(url)s", url=url))
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
 

@@ -349,3 +349,62 @@ def test_partial_result_and_record_for_scoring() -> None:
     standing = scoring.evaluate([record], FRAMEWORK)
     assert standing.domain("devices").level == 1
     assert standing.domain("devices").with_help_level == 2
+
+
+# --------------------------------------------------------------------------- fast path (issue 13)
+
+
+def test_fast_path_takes_an_advanced_person_two_statements_per_domain() -> None:
+    """ "Je me débrouille bien": start at level 3; all alone -> level 4 in 2 statements a domain."""
+    state, shown = run(fixed("alone"), assessment.start(start_level=assessment.FAST_START_LEVEL))
+    assert count(shown, "statement") == 12  # levels 3 and 4 of each domain (24 without it)
+    assert count(shown, "challenge") == 6
+    assert shown[0] == "statement:devices-3-1"
+    res = assessment.result(state)
+    assert {d.domain: d.level for d in res.domains} == {code: 4 for code in DOMAINS}
+    # The levels below the start count as done alone: their key can-dos are implied.
+    assert res.answers["devices-1-1"] == "alone" and res.answers["devices-2-1"] == "alone"
+    # And the same levels as someone who climbed from level 1 answering alone everywhere.
+    slow, _shown = run(fixed("alone"))
+    assert res.domains == assessment.result(slow).domains
+
+
+def test_fast_path_falls_back_to_level_1_without_asking_twice() -> None:
+    """Level 3 not done alone: back to level 1, climb, and level 3's answer is reused."""
+    profile = by_level({code: 2 for code in DOMAINS})
+    state, shown = run(profile, assessment.start(start_level=3))
+    devices = [key for key in shown if "devices" in key]
+    assert devices == [
+        "statement:devices-3-1",  # the fast start: "not yet"
+        "statement:devices-1-1",  # fall back to level 1, alone
+        "statement:devices-2-1",  # alone
+        "statement:devices-3-2",  # level 3's key was answered: its second can-do now
+        "challenge:devices-2-challenge",  # skipped by this profile
+    ]
+    res = assessment.result(state)
+    assert {d.domain: d.level for d in res.domains} == {code: 2 for code in DOMAINS}
+    # Nothing implied on a fallback: level 1 and 2 were really answered.
+    assert res.answers["devices-3-1"] == "not_yet"
+
+
+def test_fast_path_beginner_falls_back_and_gets_the_same_result_as_the_normal_path() -> None:
+    fast, fast_shown = run(fixed("not_yet"), assessment.start(start_level=3))
+    slow, slow_shown = run(fixed("not_yet"))
+    assert [d.level for d in assessment.result(fast).domains] == [0] * len(DOMAINS)
+    assert assessment.result(fast).domains == assessment.result(slow).domains
+    # One question more per domain than the normal path: the fast start itself.
+    assert count(fast_shown, "statement") == count(slow_shown, "statement") + len(DOMAINS)
+
+
+def test_fast_path_survives_back_and_rejects_a_bad_start_level() -> None:
+    state = assessment.start(start_level=3)
+    step = assessment.current_step(state)
+    assert step is not None
+    state = assessment.answer(state, "alone", step_key=step.key)
+    assert assessment.back(state)["start"] == 3
+    assert assessment.current_step(assessment.back(state)).key == "statement:devices-3-1"  # type: ignore[union-attr]
+    with pytest.raises(AssessmentError):
+        assessment.start(start_level=7)
+    with pytest.raises(AssessmentError) as error:
+        assessment.current_step({**state, "start": "3"})
+    assert error.value.reason == "state"
