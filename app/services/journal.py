@@ -39,6 +39,7 @@ from app.models.surveys import CollectionPoint, Neighbourhood
 from app.services.programme import PARIS, paris_today
 from surveys import journal as domain
 from surveys import labels
+from surveys.cells import safe_row
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud on the phone
 TOKEN_SALT = "journal-referral"
@@ -757,13 +758,6 @@ EXPORT_COLUMNS = (
 )
 
 
-def _neutralise_cell(value: Any) -> Any:
-    """Keep a spreadsheet from running text as a formula (= + - @ tab CR first); numbers stay."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def month_range(year: int, month: int) -> tuple[date, date]:
     """First and last day of a month."""
     first = date(year, month, 1)
@@ -844,7 +838,7 @@ def export_rows(session: Session, start: date, end: date, progress: Any = None) 
             aidant,
             "oui" if demo else "non",
         ]
-        rows.append([_neutralise_cell(value) for value in row])
+        rows.append(safe_row(row))
         if progress is not None:
             progress(1)
     return rows
