@@ -6,9 +6,11 @@ PostgreSQL; `make test` does both. Each test starts from empty tables.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
@@ -25,11 +27,30 @@ for _name in ("SECRET_KEY", "RATELIMIT_STORAGE_URI", "MAIRIEBUS_ENV", "MAIRIEBUS
 
 
 def test_database_url(tmp_dir: Path) -> str:
-    """The database the suite runs on."""
+    """The database the suite runs on (on PostgreSQL, one database per xdist worker)."""
     url = os.environ.get("TEST_DATABASE_URL") or ""
     if not url and os.environ.get("DATABASE_URL", "").startswith("postgres"):
         url = os.environ["DATABASE_URL"]
+    if url.startswith("postgres") and os.environ.get("PYTEST_XDIST_WORKER"):
+        return _worker_database(url, os.environ["PYTEST_XDIST_WORKER"])
     return url or f"sqlite:///{tmp_dir / 'test.sqlite'}"
+
+
+@functools.cache
+def _worker_database(url: str, worker: str) -> str:
+    """``url`` with its database name suffixed by the xdist worker id, created when missing."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'test'}_{worker}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return urlunsplit(parts._replace(path="/" + name))
 
 
 test_database_url.__test__ = False  # type: ignore[attr-defined]
