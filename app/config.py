@@ -82,6 +82,12 @@ def build_config(instance_path: Path, env: Mapping[str, str] | None = None) -> d
         # Outgoing email (app/mail.py): smtp://, smtp+starttls:// or smtps:// URL; none sends nothing.
         "MAIL_URL": env.get("MAIL_URL") or None,
         "MAIL_FROM": env.get("MAIL_FROM") or None,
+        # Background jobs (reminders) on RQ; `flask --app wsgi worker` runs them.
+        "REDIS_URL": env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "QUEUE_NAME": env.get("MAIRIEBUS_QUEUE", "mairiebus"),
+        # Reminders by text message: off unless a provider URL is given (app/sms.py).
+        "SMS_PROVIDER_URL": env.get("SMS_PROVIDER_URL") or None,
+        "SMS_PROVIDER_TOKEN": env.get("SMS_PROVIDER_TOKEN") or None,
     }
     if production:
         check_production(config, env)
