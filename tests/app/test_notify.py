@@ -276,3 +276,27 @@ def test_expected_demand_per_stop(app_ctx: Flask, stops: dict[str, int]) -> None
         ("un dossier à la CAF (allocations, prime d'activité, RSA)", 1),
     ]
     assert demand[stops["ferrieres"]].subscribers == 0
+
+
+def test_programme_page_shows_expected_demand(
+    app: Flask, client: FlaskClient, auth, stops: dict[str, int]  # type: ignore[no-untyped-def]
+) -> None:
+    with app.app_context():
+        now = programme_svc.datetime.now(programme_svc.UTC)
+        for number in range(3):
+            db.session.add(
+                Subscription(
+                    email=f"voisin{number}@exemple.fr",
+                    token=f"tok{number}",
+                    neighbourhoods=["boudeme"],
+                    procedure="income_tax_return" if number else None,
+                    confirmed_at=now,
+                )
+            )
+        db.session.commit()
+        programme_id = db.session.scalar(select(Programme.id))
+    auth.login("coordinator")
+    page = page_text(client.get(f"/programme/{programme_id}"))
+    assert "Habitants prévenus" in page
+    assert "3 personnes" in page
+    assert "2 pour ma déclaration d'impôts" in page
