@@ -84,7 +84,10 @@ def stops(app_ctx: Flask) -> dict[str, int]:
     ]
     db.session.add(programme)
     db.session.commit()
-    return {slot.neighbourhood.code if slot.neighbourhood else "point": slot.id for slot in programme.slots}
+    return {
+        slot.neighbourhood.code if slot.neighbourhood else "point": slot.id
+        for slot in programme.slots
+    }
 
 
 def _subscribe(client: FlaskClient, **data: object):  # type: ignore[no-untyped-def]
@@ -110,7 +113,11 @@ def _rows_mentioning(value: str) -> list[str]:
 
 
 def test_subscribe_confirm_remind_then_unsubscribe_leaves_nothing(
-    app: Flask, client: FlaskClient, smtp_server, queue, stops: dict[str, int]  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    smtp_server,
+    queue,
+    stops: dict[str, int],  # type: ignore[no-untyped-def]
 ) -> None:
     offer = client.get("/calendrier")
     assert "Prévenez-moi quand le bus vient près de chez moi" in page_text(offer)
@@ -127,7 +134,10 @@ def test_subscribe_confirm_remind_then_unsubscribe_leaves_nothing(
     confirm_path = _link(confirmation.message, "/rappels/confirmer")
 
     # Not confirmed yet: no reminder.
-    assert app.test_cli_runner().invoke(args=["notify", "send-due", "--today", "2027-05-10"]).exit_code == 0
+    assert (
+        app.test_cli_runner().invoke(args=["notify", "send-due", "--today", "2027-05-10"]).exit_code
+        == 0
+    )
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Delivery)) == 0
 
@@ -174,7 +184,11 @@ def test_subscribe_confirm_remind_then_unsubscribe_leaves_nothing(
 
 
 def test_reminder_for_a_collection_point_and_only_for_chosen_neighbourhoods(
-    app: Flask, client: FlaskClient, smtp_server, queue, stops: dict[str, int]  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    smtp_server,
+    queue,
+    stops: dict[str, int],  # type: ignore[no-untyped-def]
 ) -> None:
     with app.app_context():
         carro = svc.subscribe(db.session, "marc.durand@exemple.fr", ["carro"])
@@ -192,7 +206,10 @@ def test_reminder_for_a_collection_point_and_only_for_chosen_neighbourhoods(
 
 
 def test_without_redis_the_resident_still_subscribes(
-    app: Flask, client: FlaskClient, smtp_server, stops: dict[str, int]  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    smtp_server,
+    stops: dict[str, int],  # type: ignore[no-untyped-def]
 ) -> None:
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/6"  # nothing listens on port 1
     try:
@@ -205,7 +222,9 @@ def test_without_redis_the_resident_still_subscribes(
 
 
 def test_bad_input_keeps_what_was_typed(
-    client: FlaskClient, smtp_server, stops: dict[str, int]  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    smtp_server,
+    stops: dict[str, int],  # type: ignore[no-untyped-def]
 ) -> None:
     answer = _subscribe(client, email="josiane.martin@", neighbourhoods=[])
     assert answer.status_code == 400
@@ -279,7 +298,10 @@ def test_expected_demand_per_stop(app_ctx: Flask, stops: dict[str, int]) -> None
 
 
 def test_programme_page_shows_expected_demand(
-    app: Flask, client: FlaskClient, auth, stops: dict[str, int]  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    auth,
+    stops: dict[str, int],  # type: ignore[no-untyped-def]
 ) -> None:
     with app.app_context():
         now = programme_svc.datetime.now(programme_svc.UTC)
