@@ -110,7 +110,7 @@
           list.appendChild(item);
         });
       });
-      document.documentElement.dataset.offlinePending = String(pending.length);
+      document.documentElement.dataset.outboxPending = String(pending.length);
       return pending.length;
     });
   }
