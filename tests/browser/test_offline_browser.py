@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.db import db
 from app.demo import DEMO_PASSWORD
@@ -44,7 +44,9 @@ def _submitted(app: Flask) -> list[Response]:
 
 def _wait_ready(page) -> None:  # type: ignore[no-untyped-def]
     """Wait until the service worker has kept today's pages."""
-    page.wait_for_selector("html[data-offline-ready='1']", state="attached", timeout=SYNC_TIMEOUT_MS)
+    page.wait_for_selector(
+        "html[data-offline-ready='1']", state="attached", timeout=SYNC_TIMEOUT_MS
+    )
 
 
 def _pending(page, count: int, timeout: int = 10_000) -> None:  # type: ignore[no-untyped-def]
@@ -173,10 +175,17 @@ def test_browser_killed_while_offline_loses_nothing(
         assert page.get_by_text(BANNER).is_visible()
         _pending(page, 1)
         assert page.locator("[data-offline-list] li").count() == 1
+        # Back online: the restarted browser forgot the session, so nothing can be sent yet.
         context.set_offline(False)
+        relogin = page.get_by_text("Reconnectez-vous pour envoyer les saisies en attente.")
+        relogin.wait_for(timeout=SYNC_TIMEOUT_MS)
+        _pending(page, 1)
+        assert _submitted(app) == []
+        login(page, aidant, DEMO_PASSWORD)
+        page.wait_for_url("**/espace")
         _pending(page, 0, timeout=SYNC_TIMEOUT_MS)
     finally:
         context.close()
-    responses = _submitted(app)
-    assert len(responses) == 1
-    assert responses[0].neighbourhood.code == "canto_perdrix"
+    assert len(_submitted(app)) == 1
+    with app.app_context():
+        assert db.session.scalar(select(Neighbourhood.code).join(Response)) == "canto_perdrix"

@@ -27,6 +27,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from PIL import Image, ImageDraw
 
 from app.blueprints.offline import bp
@@ -140,7 +141,9 @@ def pack():  # type: ignore[no-untyped-def]
         *(url_for("offline.questionnaire", form_id=f.form_id) for f in forms),
         *(url_for("static", filename=name) for name in STATIC_ASSETS),
     ]
-    response = jsonify({"urls": urls, "forms": [f.form_id for f in forms]})
+    # A fresh CSRF token: answers kept on the tablet are sent with it, not with the (perhaps
+    # older) token of the cached page they were typed on.
+    response = jsonify({"urls": urls, "forms": [f.form_id for f in forms], "csrf": generate_csrf()})
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -19,6 +19,8 @@
   var CURRENT = "current";
   var DRAFT_ID = "draft";
   var RETRY_MS = 30000;
+  var PACK_KEY = "mairiebus-pack-kept-at";
+  var PACK_EVERY_MS = 10 * 60 * 1000;
   var syncing = false;
 
   // ------------------------------------------------------------------ IndexedDB
@@ -117,14 +119,20 @@
 
   // ------------------------------------------------------------------ sending
 
-  function freshCsrf() {
-    var meta = cfg.csrf;
-    return meta || null;
+  /* Is the aidant still logged in? (A restarted browser forgets the session.) Resolves to a
+   * fresh CSRF token, or null when they must log in again first. */
+  function session() {
+    return fetch(cfg.pack, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        var landed = new URL(response.url, location.href).pathname;
+        if (cfg.login && landed === new URL(cfg.login, location.href).pathname) return null;
+        if (!response.ok) throw new Error("pack " + response.status);
+        return response.json().then(function (pack) { return pack.csrf || cfg.csrf; });
+      });
   }
 
-  function sendEntry(entry) {
+  function sendEntry(entry, token) {
     var body = new URLSearchParams();
-    var token = freshCsrf();
     entry.body.forEach(function (pair) {
       if (pair[0] === "csrf_token" && token) body.append(pair[0], token);
       else body.append(pair[0], pair[1]);
@@ -154,15 +162,20 @@
     syncing = true;
     return allEntries().then(function (entries) {
       var pending = entries.filter(function (e) { return e.status !== "refused"; });
-      var chain = Promise.resolve("sent");
-      pending.forEach(function (entry) {
-        chain = chain.then(function (previous) {
-          if (previous === "login" || previous === "retry") return previous;
-          return sendEntry(entry);
+      if (!pending.length) return "sent";
+      return session().then(function (token) {
+        if (token === null) return "login";
+        var chain = Promise.resolve("sent");
+        pending.forEach(function (entry) {
+          chain = chain.then(function (previous) {
+            if (previous === "login" || previous === "retry") return previous;
+            return sendEntry(entry, token);
+          });
         });
+        return chain;
       });
-      return chain;
-    }).catch(function () { return "retry"; }).then(function () {
+    }).catch(function () { return "retry"; }).then(function (outcome) {
+      show("[data-offline-relogin]", outcome === "login");
       syncing = false;
       return render();
     }).then(function (left) {
@@ -294,9 +307,16 @@
       return navigator.serviceWorker.ready;
     }).then(function (registration) {
       if (!navigator.onLine || !registration.active) return;
-      // Keep today's pages and questionnaires (the list comes from the server while online).
+      // Keep today's pages and questionnaires (the list comes from the server while online),
+      // at most every few minutes rather than at each page.
+      var last = Number(localStorage.getItem(PACK_KEY) || 0);
+      if (Date.now() - last < PACK_EVERY_MS) {
+        document.documentElement.dataset.offlineReady = "1";
+        return;
+      }
       navigator.serviceWorker.addEventListener("message", function (event) {
         if (event.data && event.data.type === "pack-cached") {
+          if (event.data.ok) localStorage.setItem(PACK_KEY, String(Date.now()));
           document.documentElement.dataset.offlineReady = event.data.ok ? "1" : "0";
         }
       });
