@@ -189,3 +189,38 @@ def test_browser_killed_while_offline_loses_nothing(
     assert len(_submitted(app)) == 1
     with app.app_context():
         assert db.session.scalar(select(Neighbourhood.code).join(Response)) == "canto_perdrix"
+
+
+def test_pass_checks_recorded_offline_are_saved_when_back_online(
+    app: Flask, new_page, aidant: str
+) -> None:  # type: ignore[no-untyped-def]
+    from app.models import Assessment, User
+    from app.services import passes
+
+    with app.app_context():
+        user = db.session.scalar(User.by_email(aidant))
+        pass_ = passes.create_pass(db.session)
+        sitting, _token = passes.start_assessment(db.session, pass_=pass_, aidant=user)
+        db.session.commit()
+        sitting_id = sitting.id
+    page = new_page(viewport=TABLET)
+    login(page, aidant, DEMO_PASSWORD)
+    page.wait_for_url("**/espace")
+    page.goto(f"/equipe/pass/evaluation/{sitting_id}/verifications")
+    _wait_ready(page)
+    page.reload()  # kept on visit, so it survives a reload without connection
+    page.context.set_offline(True)
+    page.reload()
+    assert page.get_by_text(BANNER).is_visible()
+    page.locator("input[type=radio][value=alone]").first.check()
+    page.get_by_role("button", name="Enregistrer les niveaux").click()
+    page.get_by_text("Vérifications gardées sur la tablette").wait_for()
+    _pending(page, 1)
+    with app.app_context():
+        assert db.session.get(Assessment, sitting_id).finished_at is None
+    page.context.set_offline(False)
+    _pending(page, 0, timeout=SYNC_TIMEOUT_MS)
+    with app.app_context():
+        finished = db.session.get(Assessment, sitting_id)
+        assert finished.finished_at is not None
+        assert [o.outcome for o in finished.observations] == ["alone"]

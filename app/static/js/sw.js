@@ -9,6 +9,9 @@
 var CACHE = "mairiebus-staff-v1";
 var OFFLINE_HOME = "/aidant/hors-ligne";
 var STAFF_PAGES = /^\/(aidant|equipe|repondre|merci)(\/|$)/;
+// Pages kept as soon as they are visited (not only those of the day's pack): an assessment in
+// progress with a resident must survive a reload without connection.
+var KEEP_ON_VISIT = /^\/equipe\/pass\/evaluation\/\d+(\/verifications)?$/;
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 
@@ -103,7 +106,9 @@ self.addEventListener("fetch", function (event) {
         if (response.ok && !response.redirected) {
           var copy = response.clone();
           caches.open(CACHE).then(function (cache) {
-            return cache.match(request).then(function (kept) { if (kept) return cache.put(request, copy); });
+            return cache.match(request).then(function (kept) {
+              if (kept || KEEP_ON_VISIT.test(url.pathname)) return cache.put(request, copy);
+            });
           });
         }
         return response;
