@@ -296,6 +296,9 @@
 
   // ------------------------------------------------------------------ start-up
 
+  document.querySelectorAll("[data-offline-sync]").forEach(function (button) {
+    button.addEventListener("click", function () { sync(); });
+  });
   window.addEventListener("online", function () { render(); sync(); });
   window.addEventListener("offline", render);
   var resumable = document.querySelector("form[data-offline-resume]");
