@@ -220,11 +220,7 @@ def create_due_deliveries(session: Session, today: date) -> tuple[int, list[int]
         return len(stops), []
     slot_ids = [slot.id for slot in stops]
     before = set(session.scalars(select(Delivery.id).where(Delivery.slot_id.in_(slot_ids))))
-    insert = (
-        pg_insert
-        if session.bind is not None and _dialect(session) == "postgresql"
-        else sqlite_insert
-    )
+    insert = pg_insert if _dialect(session) == "postgresql" else sqlite_insert
     for start in range(0, len(pairs), 1000):
         statement = insert(Delivery).values(
             [
