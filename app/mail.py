@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from functools import cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
@@ -145,8 +146,14 @@ def send_message(message: EmailMessage, mail_url: str | None = None) -> None:
         ) from error
 
 
+@cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the system CA store takes ~0.2 s: once per process, not per message (reminders
+    # send thousands), and never for plain SMTP.
+    return ssl.create_default_context()
+
+
 def _deliver(settings: SmtpSettings, message: EmailMessage) -> None:
-    context = ssl.create_default_context()
     client: smtplib.SMTP
     if settings.scheme == "smtps":
         client = smtplib.SMTP_SSL(
@@ -154,7 +161,7 @@ def _deliver(settings: SmtpSettings, message: EmailMessage) -> None:
             settings.port,
             local_hostname=settings.local_hostname,
             timeout=SEND_TIMEOUT_SECONDS,
-            context=context,
+            context=_tls_context(),
         )
     else:
         client = smtplib.SMTP(
@@ -165,7 +172,7 @@ def _deliver(settings: SmtpSettings, message: EmailMessage) -> None:
         )
     with client:
         if settings.scheme == "smtp+starttls":
-            client.starttls(context=context)
+            client.starttls(context=_tls_context())
         if settings.username:
             client.login(settings.username, settings.password or "")
         client.send_message(message)
