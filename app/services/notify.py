@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import queue
 from app.db import db, utcnow
-from app.mail import MailError, build_message, send_message
+from app.mail import MailError, build_message, send_message, smtp_connection
 from app.models.notify import Delivery, DeliveryStatus, Subscription
 from app.models.programme import Programme, ProgrammeStatus, Slot
 from app.models.surveys import CollectionPoint, Neighbourhood
@@ -266,15 +268,22 @@ def send_due(
             .order_by(Delivery.id)
         )
     )
-    report.queued = queue.enqueue_many(run_job, [("deliver_reminder", i) for i in pending])
+    batches = [pending[i : i + BATCH_SIZE] for i in range(0, len(pending), BATCH_SIZE)]
+    queued_batches = queue.enqueue_many(run_job, [("deliver_reminders", b) for b in batches])
+    report.queued = len(pending) if batches and queued_batches == len(batches) else 0
     if pending and report.queued == 0:
         current_app.logger.warning("Queue down: sending %d reminders inline", len(pending))
         ids: Iterable[int] = progress(pending) if progress else pending
-        for delivery_id in ids:
-            if deliver_reminder(delivery_id, raise_errors=False):
-                report.sent_inline += 1
-            else:
-                report.failed_inline += 1
+        try:
+            with smtp_connection() as send:
+                for delivery_id in ids:
+                    try:
+                        if deliver_reminder(delivery_id, send):
+                            report.sent_inline += 1
+                    except MailError:
+                        report.failed_inline += 1
+        except MailError:
+            report.failed_inline = len(pending) - report.sent_inline
     report.purged = purge(session)
     return report
 
@@ -288,13 +297,15 @@ def _dispatch(send: Callable[[int], object], subscription_id: int) -> None:
         send(subscription_id)
 
 
-JOBS: dict[str, Callable[[int], bool]] = {}
+JOBS: dict[str, Callable[[Any], object]] = {}
+# Reminders go in batches: one job and one SMTP connection for this many emails.
+BATCH_SIZE = 100
 
 
-def run_job(name: str, object_id: int) -> bool:
+def run_job(name: str, argument: Any) -> object:
     """Entry point of every queued job: run it, then release the worker's database session."""
     try:
-        return JOBS[name](object_id)
+        return JOBS[name](argument)
     finally:
         db.session.remove()
 
@@ -413,8 +424,8 @@ def reminder_text(subscription: Subscription, slot: Slot) -> tuple[str, str]:
     return subject, "\n\n".join(lines)
 
 
-def deliver_reminder(delivery_id: int, raise_errors: bool = True) -> bool:
-    """Job: send one reminder once. Raises MailError (so the queue retries) unless told not to."""
+def deliver_reminder(delivery_id: int, send: Callable[[EmailMessage], None]) -> bool:
+    """Send one reminder, once: False when there is nothing (more) to send; MailError on failure."""
     delivery = db.session.get(Delivery, delivery_id, options=[selectinload(Delivery.subscription)])
     if delivery is None or delivery.status is DeliveryStatus.SENT:
         return False  # unsubscribed meanwhile, or a second run of the same job
@@ -423,21 +434,18 @@ def deliver_reminder(delivery_id: int, raise_errors: bool = True) -> bool:
     if slot is None or slot.cancelled:
         return False
     delivery.attempts += 1
-    db.session.commit()
     with force_locale(subscription.language):
         subject, text = reminder_text(subscription, slot)
         message = build_message(
             subscription.email, subject, text, headers=_unsubscribe_headers(subscription.token)
         )
     try:
-        send_message(message)
+        send(message)
     except MailError:
         if delivery.attempts > len(queue.RETRY_INTERVALS):
             delivery.status = DeliveryStatus.FAILED
-            db.session.commit()
-        if raise_errors:
-            raise
-        return False
+        db.session.commit()
+        raise
     if subscription.phone and sms_enabled():
         try:
             get_sender().send(subscription.phone, subject)
@@ -449,10 +457,24 @@ def deliver_reminder(delivery_id: int, raise_errors: bool = True) -> bool:
     return True
 
 
+def deliver_reminders(delivery_ids: list[int]) -> int:
+    """Job: send a batch of reminders over one SMTP connection; return how many were sent.
+
+    A failure raises MailError so the queue retries the batch later; reminders already sent are
+    skipped on the retry.
+    """
+    sent = 0
+    with smtp_connection() as send:
+        for delivery_id in delivery_ids:
+            if deliver_reminder(delivery_id, send):
+                sent += 1
+    return sent
+
+
 JOBS.update(
     send_confirmation=send_confirmation,
     send_already_subscribed=send_already_subscribed,
-    deliver_reminder=deliver_reminder,
+    deliver_reminders=deliver_reminders,
 )
 
 

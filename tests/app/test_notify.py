@@ -322,3 +322,41 @@ def test_programme_page_shows_expected_demand(
     assert "Habitants prévenus" in page
     assert "3 personnes" in page
     assert "2 pour ma déclaration d'impôts" in page
+
+
+def test_mail_server_down_the_job_is_retried_later_and_nothing_is_sent_twice(
+    app: Flask,
+    smtp_server,
+    queue,
+    stops: dict[str, int],  # type: ignore[no-untyped-def]
+) -> None:
+    from rq.registry import ScheduledJobRegistry
+
+    with app.app_context():
+        subscription = svc.subscribe(db.session, "marc.durand@exemple.fr", ["boudeme"])
+        svc.confirm(db.session, subscription.token)
+        get_queue().empty()  # the confirmation job finds the address confirmed anyway
+    working_url = app.config["MAIL_URL"]
+    app.config["MAIL_URL"] = "smtp://127.0.0.1:1"  # nothing listens there
+    try:
+        with app.app_context():
+            report = svc.send_due(db.session, STOP_DAY - timedelta(days=1))
+            assert report.queued == 1
+        work(app)
+        with app.app_context():
+            delivery = db.session.scalar(select(Delivery))
+            assert delivery.status.value == "queued" and delivery.sent_at is None
+            # RQ keeps the job for a retry with backoff (30 s first).
+            assert len(ScheduledJobRegistry(queue=get_queue())) == 1
+    finally:
+        app.config["MAIL_URL"] = working_url
+    assert smtp_server.sink.messages == []
+    # The next cron run queues what is still pending; the reminder leaves once.
+    with app.app_context():
+        assert svc.send_due(db.session, STOP_DAY - timedelta(days=1)).queued == 1
+    work(app)
+    assert [r.rcpt_tos for r in smtp_server.sink.wait_for(1)] == [["marc.durand@exemple.fr"]]
+    with app.app_context():
+        assert svc.send_due(db.session, STOP_DAY - timedelta(days=1)).queued == 0
+    work(app)
+    assert len(smtp_server.sink.messages) == 1

@@ -38,9 +38,9 @@ def _fill(form: SubscribeForm) -> None:
 def subscribe():  # type: ignore[no-untyped-def]
     """Prévenez-moi quand le bus vient près de chez moi."""
     if not mail_enabled():
-        return render_template(
-            "notify/subscribe.html", form=None
-        ), 503 if request.method == "POST" else 200
+        # Not offered here (no MAIL_URL): the page says so; a POST is answered "not found".
+        status = 404 if request.method == "POST" else 200
+        return render_template("notify/subscribe.html", form=None), status
     form = SubscribeForm()
     _fill(form)
     if request.method == "GET" and request.args.get("quartier"):
