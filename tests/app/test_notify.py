@@ -360,3 +360,25 @@ def test_mail_server_down_the_job_is_retried_later_and_nothing_is_sent_twice(
         assert svc.send_due(db.session, STOP_DAY - timedelta(days=1)).queued == 0
     work(app)
     assert len(smtp_server.sink.messages) == 1
+
+
+def test_asking_again_for_a_confirmed_address_changes_nothing_and_tells_its_owner(
+    app: Flask,
+    client: FlaskClient,
+    smtp_server,
+    queue,
+    stops: dict[str, int],  # type: ignore[no-untyped-def]
+) -> None:
+    with app.app_context():
+        first = svc.subscribe(db.session, EMAIL, ["boudeme"], "income_tax_return")
+        svc.confirm(db.session, first.token)
+        get_queue().empty()
+    answer = _subscribe(client, email=EMAIL, neighbourhoods=["carro"], procedure="")
+    assert answer.status_code == 303  # the same page as for a new address: nothing is revealed
+    work(app)
+    [note] = smtp_server.sink.wait_for(1)
+    assert note.message["Subject"] == "Vous êtes déjà inscrit·e"
+    assert "/rappels/desinscription/" in note.message.get_content()
+    with app.app_context():
+        kept = db.session.scalar(select(Subscription))
+        assert (kept.neighbourhoods, kept.procedure) == (["boudeme"], "income_tax_return")
