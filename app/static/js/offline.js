@@ -82,6 +82,11 @@
     return pairs;
   }
 
+  // Not form.action: a button named "action" (the questionnaire's) would shadow it.
+  function formUrl(form) {
+    return new URL(form.getAttribute("action") || location.href, location.href).href;
+  }
+
   function offlineFormUrl(formId) {
     return (cfg.offlineForm || "").replace("FORM_ID", encodeURIComponent(formId)) + "?reprise=1";
   }
@@ -194,7 +199,7 @@
     if (!hasKey) pairs.push(["idempotency_key", key]);
     return putEntry({
       key: key,
-      url: form.action,
+      url: formUrl(form),
       body: pairs,
       label: form.dataset.offlineLabel || document.title,
       created: Date.now(),
@@ -256,7 +261,8 @@
       var started = { formId: formId.value, place: place.value, values: {} };
       keep = function () { return putDraft(started); };
       target = started.formId;
-    } else if (cfg.draftForm && !form.hasAttribute("data-offline")) {
+    } else if (cfg.draftForm && !form.hasAttribute("data-offline") &&
+               (form.querySelector("input[name=shown]") || /\/repondre\/envoyer$/.test(new URL(formUrl(form)).pathname))) {
       // A page of the online questionnaire with a resident: keep a copy of the answers.
       keep = function () { return mergeIntoDraft(form); };
       target = cfg.draftForm;
