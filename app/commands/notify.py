@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import click
@@ -27,9 +28,7 @@ def send_due_command(today) -> None:  # type: ignore[no-untyped-def]
 
     def progress(ids):  # type: ignore[no-untyped-def]
         # Only used when the queue is down and reminders are sent from here.
-        with click.progressbar(
-            ids, label="Sending reminders", file=click.get_text_stream("stderr")
-        ) as bar:
+        with click.progressbar(ids, label="Sending reminders", file=sys.stderr) as bar:
             yield from bar
 
     report = svc.send_due(db.session, day, progress=progress)

@@ -382,3 +382,27 @@ def test_asking_again_for_a_confirmed_address_changes_nothing_and_tells_its_owne
     with app.app_context():
         kept = db.session.scalar(select(Subscription))
         assert (kept.neighbourhoods, kept.procedure) == (["boudeme"], "income_tax_return")
+
+
+def test_send_due_without_redis_sends_inline(
+    app: Flask,
+    smtp_server,
+    stops: dict[str, int],  # type: ignore[no-untyped-def]
+) -> None:
+    with app.app_context():
+        now = programme_svc.datetime.now(programme_svc.UTC)
+        db.session.add(
+            Subscription(
+                email=EMAIL, token="t-inline", neighbourhoods=["boudeme"], confirmed_at=now
+            )
+        )
+        db.session.commit()
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/6"  # nothing listens on port 1
+    try:
+        result = app.test_cli_runner().invoke(args=["notify", "send-due", "--today", "2027-05-10"])
+    finally:
+        app.config["REDIS_URL"] = "redis://127.0.0.1:6379/6"
+    assert result.exit_code == 0, result.output
+    assert "Queue unavailable: 1 sent now, 0 not sent" in result.output
+    [reminder] = smtp_server.sink.wait_for(1)
+    assert reminder.message["Subject"] == "Le bus passe demain à Boudème"
