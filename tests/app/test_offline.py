@@ -127,3 +127,10 @@ def test_residents_pages_carry_no_offline_script(tablet: FlaskClient) -> None:
     tablet.post("/logout", data={"csrf_token": csrf_token(tablet, "/aidant/questionnaire")})
     resident = page_text(tablet.get("/questionnaire"))
     assert "offline.js" not in resident and "manifest" not in resident
+
+
+def test_coordinators_desk_pages_stay_without_the_offline_script(client: FlaskClient, auth) -> None:  # type: ignore[no-untyped-def]
+    auth.login("coordinator")
+    desk = client.get("/dashboard")
+    assert desk.status_code == 200 and "offline.js" not in page_text(desk)
+    assert "offline.js" in page_text(client.get("/aidant/questionnaire"))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from flask import (
     current_app,
+    has_request_context,
     jsonify,
     make_response,
     redirect,
@@ -33,7 +34,7 @@ from PIL import Image, ImageDraw
 from app.blueprints.offline import bp
 from app.errors import fail
 from app.extensions import db
-from app.security import public, staff_required
+from app.security import Access, public, staff_required, view_access
 from app.services import collection as sites
 from app.services import offline as svc
 from app.services import responses as drafts
@@ -43,6 +44,19 @@ STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
 # Assets every cached staff page needs, relative to the static folder.
 STATIC_ASSETS = ("css/app.css", "css/collect.css", "css/pass.css", "js/offline.js", "favicon.svg")
 ICON_SIZES = (192, 512)
+
+
+@bp.app_context_processor
+def inject_offline() -> dict[str, object]:
+    """``offline_tablet``: the page is one an aidant uses on the tablet (staff, not coordinator-only).
+
+    Those pages carry the offline banner and script; residents' and coordinators' desk pages
+    (dashboard, planner) stay without it.
+    """
+    enabled = False
+    if has_request_context() and current_user.is_authenticated:
+        enabled = view_access(current_app, request.endpoint) is not Access.COORDINATOR
+    return {"offline_tablet": enabled}
 
 
 @bp.route("/sw.js")
