@@ -40,7 +40,18 @@ def queue(app: Flask) -> Iterator[None]:
         get_queue(connection).empty()
     yield
     with app.app_context():
-        get_queue(connection).empty()
+        jobs = get_queue(connection)
+        registries = (
+            jobs.scheduled_job_registry,
+            jobs.failed_job_registry,
+            jobs.finished_job_registry,
+            jobs.started_job_registry,
+            jobs.deferred_job_registry,
+        )
+        ids = set(jobs.get_job_ids()).union(*(r.get_job_ids() for r in registries))
+        jobs.empty()
+        for job_id in ids:
+            connection.delete(f"rq:job:{job_id}", f"rq:results:{job_id}")
         for key in connection.scan_iter(f"rq:*{app.config['QUEUE_NAME']}*"):
             connection.delete(key)
 
