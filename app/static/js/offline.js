@@ -307,6 +307,16 @@
   });
   window.addEventListener("online", function () { render(); sync(); });
   window.addEventListener("offline", render);
+  // The thank-you page: that person's answers are on the server, forget the tablet's copy
+  // (the place is kept for the next person).
+  if (location.pathname === "/merci") {
+    getDraft().then(function (draft) {
+      if (draft && draft.values && Object.keys(draft.values).length) {
+        draft.values = {};
+        return putDraft(draft);
+      }
+    }).catch(function () {});
+  }
   var resumable = document.querySelector("form[data-offline-resume]");
   var ready = resumable && /[?&]reprise=1\b/.test(location.search) ? prefill(resumable) : Promise.resolve();
   ready.then(render).then(sync);
