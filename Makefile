@@ -37,7 +37,11 @@ run: install
 	@echo "Staff login at http://$(HOST):$(PORT)/login"
 	@echo "  coordinator: coordinatrice@example.org / demo-mairiebus"
 	@echo "  aidant:      aidant@example.org / demo-mairiebus"
+	@echo "  background jobs (reminder emails): flask --app wsgi worker, on REDIS_URL"
 	@echo
+	@# The worker runs beside the web server; Ctrl-C stops both (and the worker goes if the server exits).
+	@$(BIN)/flask --app wsgi worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 browser-deps:

@@ -93,6 +93,12 @@ def build_config(instance_path: Path, env: Mapping[str, str] | None = None) -> d
         "JOURNAL_RETENTION_DAYS": int(env.get("JOURNAL_RETENTION_DAYS", 92)),
         "JOURNAL_FOLLOW_UP_DAYS": int(env.get("JOURNAL_FOLLOW_UP_DAYS", 7)),
         "JOURNAL_LINK_DAYS": int(env.get("JOURNAL_LINK_DAYS", 60)),
+        # Background jobs (reminders) on RQ; `flask --app wsgi worker` runs them.
+        "REDIS_URL": env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "QUEUE_NAME": env.get("MAIRIEBUS_QUEUE", "mairiebus"),
+        # Reminders by text message: off unless a provider URL is given (app/sms.py).
+        "SMS_PROVIDER_URL": env.get("SMS_PROVIDER_URL") or None,
+        "SMS_PROVIDER_TOKEN": env.get("SMS_PROVIDER_TOKEN") or None,
     }
     if production:
         check_production(config, env)

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from functools import cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
@@ -126,27 +128,64 @@ def build_message(
     return message
 
 
-def send_message(message: EmailMessage, mail_url: str | None = None) -> None:
-    """Send ``message`` through the configured SMTP server; raise :class:`MailError` on failure."""
+def _settings(mail_url: str | None) -> SmtpSettings:
     url = mail_url or current_app.config.get("MAIL_URL")
     if not url:
         raise MailNotConfigured(_("L'envoi d'e-mails n'est pas configuré sur ce site."))
     try:
-        settings = parse_mail_url(str(url))
+        return parse_mail_url(str(url))
     except ValueError as error:
         current_app.logger.error("MAIL_URL is invalid: %s", error)
         raise MailError(_("L'envoi d'e-mails est mal configuré. Prévenez l'équipe.")) from error
+
+
+def _not_sent(error: Exception, to: object) -> MailError:
+    current_app.logger.warning("Email to %s not sent: %r", to, error)
+    return MailError(
+        _("L'e-mail n'a pas pu partir pour l'instant. Réessayez dans quelques minutes.")
+    )
+
+
+def send_message(message: EmailMessage, mail_url: str | None = None) -> None:
+    """Send ``message`` through the configured SMTP server; raise :class:`MailError` on failure."""
+    settings = _settings(mail_url)
     try:
-        _deliver(settings, message)
+        with _connect(settings) as client:
+            client.send_message(message)
     except (smtplib.SMTPException, OSError) as error:
-        current_app.logger.warning("Email to %s not sent: %r", message["To"], error)
-        raise MailError(
-            _("L'e-mail n'a pas pu partir pour l'instant. Réessayez dans quelques minutes.")
-        ) from error
+        raise _not_sent(error, message["To"]) from error
 
 
-def _deliver(settings: SmtpSettings, message: EmailMessage) -> None:
-    context = ssl.create_default_context()
+@contextmanager
+def smtp_connection(mail_url: str | None = None) -> Iterator[Callable[[EmailMessage], None]]:
+    """One SMTP connection for many messages (background jobs sending hundreds at once).
+
+    Yields ``send(message)``; any failure, when connecting or sending, raises :class:`MailError`.
+    """
+    settings = _settings(mail_url)
+    try:
+        with _connect(settings) as client:
+
+            def send(message: EmailMessage) -> None:
+                try:
+                    client.send_message(message)
+                except (smtplib.SMTPException, OSError) as error:
+                    raise _not_sent(error, message["To"]) from error
+
+            yield send
+    except (smtplib.SMTPException, OSError) as error:
+        raise _not_sent(error, "(connection)") from error
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the system CA store takes ~0.2 s: once per process, not per message (reminders
+    # send thousands), and never for plain SMTP.
+    return ssl.create_default_context()
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    """An open, authenticated SMTP client (a context manager that says QUIT on exit)."""
     client: smtplib.SMTP
     if settings.scheme == "smtps":
         client = smtplib.SMTP_SSL(
@@ -154,7 +193,7 @@ def _deliver(settings: SmtpSettings, message: EmailMessage) -> None:
             settings.port,
             local_hostname=settings.local_hostname,
             timeout=SEND_TIMEOUT_SECONDS,
-            context=context,
+            context=_tls_context(),
         )
     else:
         client = smtplib.SMTP(
@@ -163,12 +202,15 @@ def _deliver(settings: SmtpSettings, message: EmailMessage) -> None:
             local_hostname=settings.local_hostname,
             timeout=SEND_TIMEOUT_SECONDS,
         )
-    with client:
+    try:
         if settings.scheme == "smtp+starttls":
-            client.starttls(context=context)
+            client.starttls(context=_tls_context())
         if settings.username:
             client.login(settings.username, settings.password or "")
-        client.send_message(message)
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def send_email(

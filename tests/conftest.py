@@ -68,6 +68,9 @@ def base_config(tmp_dir: Path, **overrides: object) -> dict[str, object]:
         "REMEMBER_COOKIE_SECURE": False,
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_STORAGE_URI": None,
+        # Background jobs: Redis database 6 and a queue of this process only (xdist-safe).
+        "REDIS_URL": "redis://127.0.0.1:6379/6",
+        "QUEUE_NAME": f"mairiebus-test-{os.getpid()}",
     }
     config.update(overrides)
     return config

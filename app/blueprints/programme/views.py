@@ -321,11 +321,15 @@ def _check_action() -> None:
 @coordinator_required
 def edit(programme_id: int):  # type: ignore[no-untyped-def]
     """A month's slots with their explanations, to edit, then publish."""
+    from app.services.notify import demand_per_stop
+
     programme = _programme_or_404(programme_id)
+    slots = svc.month_slots(db.session, programme)
     return render_template(
         "programme/programme.html",
         programme=programme,
-        slots=svc.month_slots(db.session, programme),
+        slots=slots,
+        demand=demand_per_stop(db.session, slots),
         action_form=ActionForm(),
     )
 
