@@ -26,6 +26,9 @@ def tablet(app: Flask, client: FlaskClient, auth) -> FlaskClient:  # type: ignor
     return client
 
 
+# The offline script, under its plain or fingerprinted name (js/offline.<12 hex>.js).
+OFFLINE_SCRIPT = re.compile(r"js/offline(\.[0-9a-f]{12})?\.js")
+
 # Answers as the offline page sends them: every question on one page.
 ANSWERS = {
     "place": "bus:canto_perdrix",
@@ -122,15 +125,25 @@ def test_service_worker_and_manifest(client: FlaskClient) -> None:
 
 def test_residents_pages_carry_no_offline_script(tablet: FlaskClient) -> None:
     staff_page = page_text(tablet.get("/aidant/questionnaire"))
-    assert "js/offline.js" in staff_page and 'rel="manifest"' in staff_page
+    assert OFFLINE_SCRIPT.search(staff_page) and 'rel="manifest"' in staff_page
     assert "Hors connexion : vos saisies sont gardées sur la tablette" in staff_page
     tablet.post("/logout", data={"csrf_token": csrf_token(tablet, "/aidant/questionnaire")})
     resident = page_text(tablet.get("/questionnaire"))
-    assert "offline.js" not in resident and "manifest" not in resident
+    assert not OFFLINE_SCRIPT.search(resident) and "manifest" not in resident
 
 
 def test_coordinators_desk_pages_stay_without_the_offline_script(client: FlaskClient, auth) -> None:  # type: ignore[no-untyped-def]
     auth.login("coordinator")
     desk = client.get("/dashboard")
-    assert desk.status_code == 200 and "offline.js" not in page_text(desk)
-    assert "offline.js" in page_text(client.get("/aidant/questionnaire"))
+    assert desk.status_code == 200 and not OFFLINE_SCRIPT.search(page_text(desk))
+    assert OFFLINE_SCRIPT.search(page_text(client.get("/aidant/questionnaire")))
+
+
+def test_logbook_entry_joins_the_offline_mechanism(tablet: FlaskClient, app: Flask) -> None:
+    entry = page_text(tablet.get("/journal/passage"))
+    form = re.search(r'<form[^>]*class="visit-form"[^>]*>', entry)
+    assert form and "data-offline" in form.group(0) and "data-offline-reset" in form.group(0)
+    assert 'name="idempotency_key"' in entry  # replayed copies are recorded once
+    pack = tablet.get("/aidant/hors-ligne/paquet.json").get_json()
+    assert "/journal/passage" in pack["urls"]
+    assert any(url.startswith("/static/css/journal.") for url in pack["urls"])

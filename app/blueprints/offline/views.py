@@ -42,7 +42,14 @@ from app.services.forms import current_version
 
 STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
 # Assets every cached staff page needs, relative to the static folder.
-STATIC_ASSETS = ("css/app.css", "css/collect.css", "css/pass.css", "js/offline.js", "favicon.svg")
+STATIC_ASSETS = (
+    "css/app.css",
+    "css/collect.css",
+    "css/pass.css",
+    "css/journal.css",
+    "js/offline.js",
+    "favicon.svg",
+)
 ICON_SIZES = (192, 512)
 
 
@@ -151,6 +158,7 @@ def pack():  # type: ignore[no-untyped-def]
         url_for("offline.home"),
         url_for("collect.aidant_start"),
         url_for("passport.aidant_home"),
+        url_for("journal.new_visit"),
         url_for("offline.manifest"),
         *(url_for("offline.questionnaire", form_id=f.form_id) for f in forms),
         *(url_for("static", filename=name) for name in STATIC_ASSETS),
