@@ -157,9 +157,7 @@ def answer_lines(session: Session, response: Response, language: str) -> list[An
         if item.name not in by_question or item.is_container:
             continue
         seen.add(item.name)
-        in_repeat = any(
-            p is not None and p.is_repeat for p in _ancestors(parents, item.name)
-        )
+        in_repeat = any(p is not None and p.is_repeat for p in _ancestors(parents, item.name))
         for repeat_index, value in by_question[item.name]:
             if item.list_name:
                 codes = value.split() if item.is_multiple else [value]
@@ -201,8 +199,7 @@ def delete_response(
     if response.status is not ResponseStatus.SUBMITTED:
         raise ReviewError(_("Cette réponse n'existe pas."))
     answer_count = int(
-        session.scalar(select(func.count(Answer.id)).where(Answer.response_id == response.id))
-        or 0
+        session.scalar(select(func.count(Answer.id)).where(Answer.response_id == response.id)) or 0
     )
     entry = ResponseDeletion(
         response_uuid=response.uuid,

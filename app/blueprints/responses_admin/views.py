@@ -128,6 +128,4 @@ def delete(response_uuid):  # type: ignore[no-untyped-def]
 @coordinator_required
 def journal():  # type: ignore[no-untyped-def]
     """The log of deleted responses: which, when, by whom and why."""
-    return render_template(
-        "responses_admin/journal.html", entries=service.deletions(db.session)
-    )
+    return render_template("responses_admin/journal.html", entries=service.deletions(db.session))
