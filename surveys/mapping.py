@@ -254,9 +254,10 @@ def _overlaps(a: Box, b: Box) -> bool:
 
 
 def _label_box(x: float, y: float, text: str, anchor: str, size: float) -> Box:
-    width = len(text) * size * CHAR_WIDTH + 2
+    # Generous: bold glyphs and the white halo are wider than the charts' average glyph.
+    width = len(text) * size * (CHAR_WIDTH + 0.1) + 4
     left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
-    return (left, y - size * 0.85, left + width, y + size * 0.25)
+    return (left, y - size * 0.95, left + width, y + size * 0.35)
 
 
 def _candidates(x: float, y: float, r: float, size: float) -> list[tuple[float, float, str]]:
