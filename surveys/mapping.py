@@ -524,3 +524,57 @@ def _attr(value: str) -> str:
     return (
         value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
     )
+
+
+# --------------------------------------------------------------------------- position picker
+
+#: Size of the plan on which a coordinator clicks a collection point's position.
+PICKER_WIDTH = 340
+PICKER_HEIGHT = 400
+PICKER_MARGIN = 12
+
+
+def inside(ring: Sequence[tuple[float, float]], lat: float, lon: float) -> bool:
+    """True when (lat, lon) lies inside the polygon `ring` (ray casting)."""
+    result = False
+    for (lat1, lon1), (lat2, lon2) in zip(ring, [*ring[1:], ring[0]], strict=True):
+        if (lat1 > lat) != (lat2 > lat):
+            crossing = lon1 + (lat - lat1) * (lon2 - lon1) / (lat2 - lat1)
+            if lon < crossing:
+                result = not result
+    return result
+
+
+def picker_frame(town: Town) -> Frame:
+    """The projection of the position picker (the same for drawing and for reading a click)."""
+    return town_frame(town, PICKER_WIDTH, PICKER_HEIGHT, PICKER_MARGIN)
+
+
+def picker_svg(town: Town, marker: tuple[float, float] | None = None) -> str:
+    """The town plan to click on: neighbourhoods with their names, and the chosen position."""
+    frame = picker_frame(town)
+    parts = town_parts(town, frame)
+    marks = []
+    for area in town.areas:
+        lat = sum(a for a, _ in area.ring[:-1]) / max(len(area.ring) - 1, 1)
+        lon = sum(b for _, b in area.ring[:-1]) / max(len(area.ring) - 1, 1)
+        x, y = frame.project(lat, lon)
+        marks.append((x, y, 0.0, area.name))
+    for spot, (_x, _y, _r, name) in zip(
+        place_labels(marks, PICKER_WIDTH, PICKER_HEIGHT, size=10), marks, strict=True
+    ):
+        if spot is not None:
+            parts.append(
+                _text(spot[0], spot[1], name, text_anchor=spot[2], font_size=10, fill="#4a5560")
+            )
+    description = "Plan simplifié de la ville et de ses quartiers."
+    if marker is not None:
+        x, y = frame.project(*marker)
+        parts.append(
+            f'<circle class="marker" cx="{_num(x)}" cy="{_num(y)}" r="7" fill="#c0392b" '
+            f'stroke="#ffffff" stroke-width="2"/>'
+        )
+        description += " Le point rouge montre la position choisie."
+    return svg_document(
+        parts, PICKER_WIDTH, PICKER_HEIGHT, "Plan de la ville", description, "plan-ville"
+    )
