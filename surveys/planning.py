@@ -51,6 +51,7 @@ import yaml
 
 from surveys import labels
 from surveys.errors import SurveyError
+from surveys.localised import localise, orphans
 
 THEMES: Final[tuple[str, ...]] = labels.THEMES
 
@@ -178,8 +179,19 @@ class Season:
     explanation: str
 
 
-def parse_seasons(data: object, source: str = "seasons.yaml") -> tuple[Season, ...]:
-    """Validate already-loaded YAML data into seasons, or raise PlanningError listing problems."""
+def parse_seasons(
+    data: object, source: str = "seasons.yaml", language: str = "fr"
+) -> tuple[Season, ...]:
+    """Validate already-loaded YAML data into seasons, or raise PlanningError listing problems.
+
+    Texts are taken in `language` where given (``reason_en``), in French otherwise.
+    """
+    stray = orphans(data)
+    if stray:
+        raise PlanningError(
+            [f"{source} : {p} est une traduction sans texte français." for p in stray]
+        )
+    data = localise(data, language)
     if not isinstance(data, Mapping) or not isinstance(data.get("seasons"), list):
         raise PlanningError([f"{source} : il faut une liste « seasons »."])
     errors: list[str] = []
@@ -234,8 +246,11 @@ def parse_seasons(data: object, source: str = "seasons.yaml") -> tuple[Season, .
     return tuple(seasons)
 
 
-def load_seasons(path: str | Path | None = None) -> tuple[Season, ...]:
-    """Load and validate the seasons file (the shipped `surveys/seasons.yaml` by default)."""
+def load_seasons(path: str | Path | None = None, language: str = "fr") -> tuple[Season, ...]:
+    """Load and validate the seasons file (the shipped `surveys/seasons.yaml` by default).
+
+    Texts are in `language` where the file gives them (``reason_en``), French otherwise.
+    """
     file = Path(path) if path is not None else SEASONS_FILE
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
@@ -245,7 +260,7 @@ def load_seasons(path: str | Path | None = None) -> tuple[Season, ...]:
         mark = getattr(exc, "problem_mark", None)
         line = f" (ligne {mark.line + 1})" if mark is not None else ""
         raise PlanningError([f"{file.name} n'est pas un YAML lisible{line}."]) from None
-    return parse_seasons(data, file.name)
+    return parse_seasons(data, file.name, language)
 
 
 def active_season(seasons: Iterable[Season], theme: str, month: int) -> Season | None:

@@ -48,6 +48,7 @@ from app.services.throttle import client_key, get_throttle
 from surveys import mapping as town_map
 from surveys.engine import FieldView, PageView
 from surveys.labels import THEMES
+from surveys.model import FormDefinition, language_code
 
 HONEYPOT = "website"
 DONE_KEY = "collect_done"
@@ -104,13 +105,27 @@ def _is_staff() -> bool:
 # --------------------------------------------------------------------------- start
 
 
+def form_title(definition: FormDefinition) -> str:
+    """The questionnaire's title in the reader's language.
+
+    An XLSForm may give ``form_title::English (en)`` in its settings; otherwise the title goes
+    through the catalogue (the shipped questionnaire's title is translated there, see
+    app/translations/dynamic_msgids.txt), and stays as written when nothing translates it.
+    """
+    language = str(get_locale() or "fr")
+    for key, value in definition.settings.items():
+        if key.startswith("form_title::") and value and language_code(key[12:]) == language:
+            return value
+    return _(definition.title) if definition.title else definition.title
+
+
 def _start_page(link: CollectionLink | None, version, point: CollectionPoint | None):  # type: ignore[no-untyped-def]
     draft = _current_draft()
     definition = load_definition(version)
     page_count = max(1, len(_visible_pages(definition)))
     return render_template(
         "collect/start.html",
-        title=definition.title,
+        title=form_title(definition),
         point=point,
         link=link,
         draft=draft,
@@ -239,7 +254,7 @@ def _render_page(
         has_upload=has_upload,
         errors=errors,
         then=then,
-        title=drafts.definition_of(draft).title,
+        title=form_title(drafts.definition_of(draft)),
         assisted=draft.channel is Channel.ASSISTED,
         range_values=range_values,
     ), status
@@ -349,7 +364,7 @@ def check():  # type: ignore[no-untyped-def]
         previous_url=_page_url(previous) if previous else None,
         idempotency_key=drafts.new_idempotency_key(),
         honeypot=HONEYPOT,
-        title=drafts.definition_of(draft).title,
+        title=form_title(drafts.definition_of(draft)),
         assisted=draft.channel is Channel.ASSISTED,
     )
 
