@@ -517,6 +517,7 @@ def propose_month(
                 theme=themes[proposed.theme],
                 service_id=int(proposed.service) if proposed.service else None,
                 explanation=proposed.explanation,
+                explanation_en=proposed.explanation_en,
                 score=proposed.score,
             )
         )

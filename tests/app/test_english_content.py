@@ -221,3 +221,24 @@ def test_every_pass_step_reads_in_english(app: Flask, client: FlaskClient) -> No
         if "/resultats" in response.headers.get("Location", ""):
             break
     assert problems == []
+
+
+def test_planner_reasons_follow_the_coordinators_language(
+    app: Flask, client: FlaskClient, auth
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from app.db import db
+    from app.demo_seeders import programme as programme_seeder
+    from app.models.programme import Programme
+
+    with app.app_context():
+        programme_seeder.seed(lambda _m: None)
+        db.session.commit()
+        programme_id = db.session.scalar(select(Programme.id))
+    auth.login("coordinator")
+    french = page_text(client.get(f"/programme/{programme_id}?lang=fr"))
+    assert "des demandes y concernent" in french
+    english = page_text(client.get(f"/programme/{programme_id}?lang=en"))
+    assert "of the requests there are about" in english
+    assert "des demandes y concernent" not in english
