@@ -44,16 +44,24 @@ def _seed(count_extra: int = 0) -> dict[str, str]:
     """Two points, two neighbourhoods and responses; returns the uuids by name."""
     version = ensure_default_form(db.session)
     assert version is not None
-    canto = Neighbourhood(code="canto_perdrix", name="Canto Perdrix", latitude=43.4125, longitude=5.062)
+    canto = Neighbourhood(
+        code="canto_perdrix", name="Canto Perdrix", latitude=43.4125, longitude=5.062
+    )
     ile = Neighbourhood(code="ile", name="L'Île", latitude=43.4055, longitude=5.047)
-    auchan = CollectionPoint(code="auchan", name="Auchan Martigues", kind=PointKind.SHOPPING_CENTRE, neighbourhood=canto)
-    park = CollectionPoint(code="figuerolles", name="Parc de Figuerolles", kind=PointKind.PARK, neighbourhood=ile)
+    auchan = CollectionPoint(
+        code="auchan", name="Auchan Martigues", kind=PointKind.SHOPPING_CENTRE, neighbourhood=canto
+    )
+    park = CollectionPoint(
+        code="figuerolles", name="Parc de Figuerolles", kind=PointKind.PARK, neighbourhood=ile
+    )
     db.session.add_all([canto, ile, auchan, park])
     db.session.flush()
     start = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
     uuids: dict[str, str] = {}
 
-    def add(name: str, answers: dict[str, str], point, hood, moment, channel=Channel.SELF, demo=False):  # type: ignore[no-untyped-def]
+    def add(
+        name: str, answers: dict[str, str], point, hood, moment, channel=Channel.SELF, demo=False
+    ):  # type: ignore[no-untyped-def]
         response = Response(
             form_version_id=version.id,
             collection_point=point,
@@ -92,11 +100,13 @@ def test_list_is_for_coordinators_only(client: FlaskClient, auth: AuthActions, s
     assert client.get(f"/admin/reponses/{seeded['senior']}").status_code == 403
 
 
-def test_list_shows_newest_first_and_filters(client: FlaskClient, auth: AuthActions, seeded) -> None:
+def test_list_shows_newest_first_and_filters(
+    client: FlaskClient, auth: AuthActions, seeded
+) -> None:
     auth.login()
     page = page_text(client.get("/admin/reponses"))
     assert "3 réponses" in page
-    links = re.findall(r'/admin/reponses/([0-9a-f-]{36})', page)
+    links = re.findall(r"/admin/reponses/([0-9a-f-]{36})", page)
     assert links == [seeded["demo"], seeded["young"], seeded["senior"]]
     page = page_text(client.get("/admin/reponses?point=auchan"))
     assert "1 réponse" in page and seeded["senior"] in page and seeded["young"] not in page
@@ -108,7 +118,9 @@ def test_list_shows_newest_first_and_filters(client: FlaskClient, auth: AuthActi
     assert seeded["young"] in page and seeded["demo"] not in page and seeded["senior"] not in page
 
 
-def test_bad_filters_are_a_400_with_the_typed_values_kept(client: FlaskClient, auth: AuthActions, seeded) -> None:
+def test_bad_filters_are_a_400_with_the_typed_values_kept(
+    client: FlaskClient, auth: AuthActions, seeded
+) -> None:
     auth.login()
     response = client.get("/admin/reponses?start=2026-11-20&end=2026-11-01&point=auchan")
     assert response.status_code == 400
@@ -125,11 +137,14 @@ def test_list_is_paged(app: Flask, client: FlaskClient, auth: AuthActions) -> No
     first = page_text(client.get("/admin/reponses?demo=real"))
     assert "57 réponses" in first and "page 1 sur 2" in first
     second = page_text(client.get("/admin/reponses?demo=real&page=2"))
-    on_first = set(re.findall(r'/admin/reponses/([0-9a-f-]{36})', first))
-    on_second = set(re.findall(r'/admin/reponses/([0-9a-f-]{36})', second))
+    on_first = set(re.findall(r"/admin/reponses/([0-9a-f-]{36})", first))
+    on_second = set(re.findall(r"/admin/reponses/([0-9a-f-]{36})", second))
     assert len(on_first) == 50 and len(on_second) == 7 and not on_first & on_second
     assert uuids["senior"] in on_second  # the oldest is last
-    assert re.search(r'href="/admin/reponses\?page=1&amp;demo=real"|href="/admin/reponses\?demo=real&amp;page=1"', client.get("/admin/reponses?demo=real&page=2").get_data(as_text=True))
+    assert re.search(
+        r'href="/admin/reponses\?page=1&amp;demo=real"|href="/admin/reponses\?demo=real&amp;page=1"',
+        client.get("/admin/reponses?demo=real&page=2").get_data(as_text=True),
+    )
 
 
 def test_detail_shows_the_answers_in_words(client: FlaskClient, auth: AuthActions, seeded) -> None:
@@ -169,7 +184,10 @@ def test_delete_removes_response_and_answers_and_logs_it(
     token = csrf_token(client, url)
     response = client.post(
         f"{url}/supprimer?point=figuerolles",
-        data={"csrf_token": token, "reason": "Réponse en double : la personne a répondu deux fois."},
+        data={
+            "csrf_token": token,
+            "reason": "Réponse en double : la personne a répondu deux fois.",
+        },
     )
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/admin/reponses?point=figuerolles")
@@ -188,7 +206,9 @@ def test_delete_removes_response_and_answers_and_logs_it(
     assert seeded["young"] in journal and "la personne a répondu deux fois" in journal
 
 
-def test_deletion_log_refuses_edits(app: Flask, client: FlaskClient, auth: AuthActions, seeded) -> None:
+def test_deletion_log_refuses_edits(
+    app: Flask, client: FlaskClient, auth: AuthActions, seeded
+) -> None:
     auth.login()
     url = f"/admin/reponses/{seeded['senior']}"
     client.post(f"{url}/supprimer", data={"csrf_token": csrf_token(client, url), "reason": "Essai"})
