@@ -89,3 +89,19 @@ def test_table_of_contents_reaches_every_section_and_each_comes_back(
     assert not [word for word in JARGON if word in lowered]
     report = page_text(client.get("/dashboard/rapport?form=mairiebus"))
     assert "Retour au sommaire" not in report
+
+
+def test_dashboard_links_to_the_same_responses_one_by_one(
+    client: FlaskClient, auth, app: Flask
+) -> None:  # type: ignore[no-untyped-def]
+    service.cache().clear()
+    with app.app_context():
+        seed_fixture_responses()
+        db.session.commit()
+    auth.login("coordinator")
+    text = page_text(client.get("/dashboard?form=mairiebus&point=auchan&demo=real"))
+    link = re.search(r'<a [^>]*href="([^"]+)">Lire ces réponses une par une</a>', text)
+    assert link and link.group(1).startswith("/admin/reponses?")
+    listing = page_text(client.get(link.group(1).replace("&amp;", "&")))
+    # The dashboard counts 11 people met at Auchan; the list shows the same 11 responses.
+    assert "11 réponses" in listing
