@@ -94,6 +94,13 @@ STAFF_CARDS = [
         True,
     ),
     Card(
+        "responses_admin.responses",
+        _l("Réponses aux questionnaires"),
+        _l("Lire une réponse, supprimer un doublon ou un essai."),
+        True,
+        nav=_l("Réponses"),
+    ),
+    Card(
         "badges_admin.awards",
         _l("Badges délivrés"),
         _l("Voir et retirer des badges."),

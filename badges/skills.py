@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from surveys.labels import NEIGHBOURHOODS, THEMES
+from surveys.localised import base_language, localise, orphans
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 FRAMEWORK_PATH = PACKAGE_DIR / "framework.yaml"
@@ -321,26 +322,42 @@ def _read_yaml(path: Path) -> object:
         raise FrameworkError([f"le YAML n'est pas valide : {error}"], str(path)) from error
 
 
-def load_framework(path: Path | str | None = None) -> Framework:
-    """Load and check the framework (the packaged one by default, cached)."""
+def load_framework(path: Path | str | None = None, language: str = "fr") -> Framework:
+    """Load and check the framework (the packaged one by default, cached) in a language.
+
+    Texts come in `language` where the file gives them (``text_en`` next to ``text``), in
+    French otherwise; ids, levels and rules are the same in every language.
+    """
     if path is None:
-        return _load_default_framework()
+        return _load_default_framework(base_language(language))
     path = Path(path)
-    return parse_framework(_read_yaml(path), source=str(path))
+    return _parse_localised(_read_yaml(path), base_language(language), str(path))
 
 
-@lru_cache(maxsize=1)
-def _load_default_framework() -> Framework:
-    return parse_framework(_read_yaml(FRAMEWORK_PATH), source=str(FRAMEWORK_PATH))
+@lru_cache(maxsize=4)
+def _load_default_framework(language: str) -> Framework:
+    return _parse_localised(_read_yaml(FRAMEWORK_PATH), language, str(FRAMEWORK_PATH))
+
+
+def _parse_localised(data: object, language: str, source: str) -> Framework:
+    return parse_framework(data, source=source, language=language)
 
 
 def parse_framework(
-    data: object, source: str = "", assets_dir: Path | None = CHALLENGE_ASSETS_DIR
+    data: object,
+    source: str = "",
+    assets_dir: Path | None = CHALLENGE_ASSETS_DIR,
+    language: str = "fr",
 ) -> Framework:
     """Build a Framework from parsed YAML data; raise FrameworkError listing every problem.
 
     ``assets_dir=None`` skips checking that the challenge pictures exist (for tests on data).
+    Texts are taken in `language` where given (``text_en``), in French otherwise.
     """
+    stray = orphans(data)
+    if stray:
+        raise FrameworkError([f"{path} : traduction sans texte français" for path in stray], source)
+    data = localise(data, base_language(language))
     check = _Checker()
     framework = _parse_framework(check, data, assets_dir)
     if check.problems or framework is None:
@@ -673,16 +690,25 @@ def _check_image(check: _Checker, where: str, challenge: Challenge, assets_dir: 
 
 
 def load_resources(
-    path: Path | str | None = None, framework: Framework | None = None
+    path: Path | str | None = None, framework: Framework | None = None, language: str = "fr"
 ) -> tuple[Resource, ...]:
-    """Load and check the local places to learn (the packaged list by default)."""
+    """Load and check the local places to learn (the packaged list by default), in a language."""
     framework = framework or load_framework()
     source = Path(path) if path is not None else RESOURCES_PATH
-    return parse_resources(_read_yaml(source), framework, source=str(source))
+    return parse_resources(_read_yaml(source), framework, source=str(source), language=language)
 
 
-def parse_resources(data: object, framework: Framework, source: str = "") -> tuple[Resource, ...]:
-    """Build the places to learn from parsed YAML; raise FrameworkError listing every problem."""
+def parse_resources(
+    data: object, framework: Framework, source: str = "", language: str = "fr"
+) -> tuple[Resource, ...]:
+    """Build the places to learn from parsed YAML; raise FrameworkError listing every problem.
+
+    Texts are taken in `language` where given (``description_en``), in French otherwise.
+    """
+    stray = orphans(data)
+    if stray:
+        raise FrameworkError([f"{p} : traduction sans texte français" for p in stray], source)
+    data = localise(data, base_language(language))
     check = _Checker()
     resources: list[Resource] = []
     if check.mapping(data, "lieux", {"resources"}, set()):

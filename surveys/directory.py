@@ -17,6 +17,7 @@ from typing import Final
 import yaml
 
 from surveys.errors import SurveyError
+from surveys.localised import localise, orphans
 from surveys.planning import THEME_LABELS, THEMES
 
 DIRECTORY_FILE: Final[Path] = Path(__file__).with_name("directory.yaml")
@@ -148,8 +149,19 @@ def _entry(item: object, where: str, errors: list[str]) -> DirectoryEntry | None
     )
 
 
-def parse_directory(data: object, source: str = "directory.yaml") -> Directory:
-    """Validate already-loaded YAML data into a Directory, or raise DirectoryError."""
+def parse_directory(
+    data: object, source: str = "directory.yaml", language: str = "fr"
+) -> Directory:
+    """Validate already-loaded YAML data into a Directory, or raise DirectoryError.
+
+    Texts are taken in `language` where given (``description_en``), in French otherwise.
+    """
+    stray = orphans(data)
+    if stray:
+        raise DirectoryError(
+            [f"{source} : {p} est une traduction sans texte français." for p in stray]
+        )
+    data = localise(data, language)
     if not isinstance(data, Mapping) or not isinstance(data.get("entries"), list):
         raise DirectoryError([f"{source} : il faut une liste « entries »."])
     errors: list[str] = []
@@ -175,8 +187,11 @@ def parse_directory(data: object, source: str = "directory.yaml") -> Directory:
     return Directory(tuple(entries), bool(is_demo), " ".join(notice.split()))
 
 
-def load_directory(path: str | Path | None = None) -> Directory:
-    """Load and validate the directory file (the shipped `surveys/directory.yaml` by default)."""
+def load_directory(path: str | Path | None = None, language: str = "fr") -> Directory:
+    """Load and validate the directory file (the shipped `surveys/directory.yaml` by default).
+
+    Texts are in `language` where the file gives them (``description_en``), French otherwise.
+    """
     file = Path(path) if path is not None else DIRECTORY_FILE
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
@@ -186,7 +201,7 @@ def load_directory(path: str | Path | None = None) -> Directory:
         mark = getattr(exc, "problem_mark", None)
         line = f" (ligne {mark.line + 1})" if mark is not None else ""
         raise DirectoryError([f"{file.name} n'est pas un YAML lisible{line}."]) from None
-    return parse_directory(data, file.name)
+    return parse_directory(data, file.name, language)
 
 
 def _haystack(entry: DirectoryEntry) -> str:

@@ -45,6 +45,32 @@ THEME_LABELS: dict[str, str] = {
     "other": "Autre",
 }
 
+#: English labels of the themes, for residents who read the site in English.
+THEME_LABELS_EN: dict[str, str] = {
+    "taxes": "Taxes",
+    "caf": "CAF (family benefits)",
+    "health_insurance": "Health insurance (Ameli)",
+    "id_papers": "Identity papers (ID card, passport, driving licence)",
+    "pension": "Pension",
+    "job_seeking": "Looking for a job",
+    "housing": "Housing",
+    "school": "School and canteen",
+    "civil_status": "Civil status (births, marriages, deaths)",
+    "energy": "Energy and heating",
+    "leisure": "Leisure and culture",
+    "digital_skills": "Learning digital skills",
+    "other": "Other",
+}
+
+#: Short English labels, like THEME_SHORT_LABELS.
+THEME_SHORT_LABELS_EN: dict[str, str] = {
+    **THEME_LABELS_EN,
+    "caf": "CAF",
+    "health_insurance": "Health insurance",
+    "id_papers": "Identity papers",
+    "civil_status": "Civil status",
+}
+
 #: Short labels for chart axes, where the long ones do not fit.
 THEME_SHORT_LABELS: dict[str, str] = {
     "taxes": "Impôts",
@@ -316,8 +342,12 @@ def choice_codes(question: str) -> tuple[str, ...]:
     return tuple(CHOICE_LABELS.get(question, {}))
 
 
-def theme_label(code: str, *, short: bool = True) -> str:
-    """French label of a theme code (short form by default, for charts)."""
+def theme_label(code: str, *, short: bool = True, language: str = "fr") -> str:
+    """Label of a theme code (short form by default, for charts), French unless "en"."""
+    if language.startswith("en"):
+        table = THEME_SHORT_LABELS_EN if short else THEME_LABELS_EN
+        if code in table:
+            return table[code]
     table = THEME_SHORT_LABELS if short else THEME_LABELS
     return table.get(code, code)
 

@@ -468,8 +468,9 @@ def find_personas(
     members_all = wide.reset_index(drop=True)
     labels, best, silhouettes, costs = cluster(features, seed=seed, k_range=k_range)
     criterion = (
-        f"{best} profils : le nombre de groupes (de 2 à 6) qui sépare le mieux les personnes "
-        "(silhouette la plus haute, distance = nombre de réponses différentes)."
+        f"Les personnes sont réparties en {best} groupes : dans chaque groupe, elles ont "
+        "répondu de façon proche, et les groupes se distinguent le plus possible les uns des "
+        "autres (on a essayé de 2 à 6 groupes et gardé le partage le plus net)."
     )
     shown: list[tuple[int, Persona]] = []
     hidden = 0

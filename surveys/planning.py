@@ -51,11 +51,30 @@ import yaml
 
 from surveys import labels
 from surveys.errors import SurveyError
+from surveys.localised import localise, orphans
 
 THEMES: Final[tuple[str, ...]] = labels.THEMES
 
 # The shared French labels (see the project's shared codes).
 THEME_LABELS: Final[Mapping[str, str]] = labels.THEME_LABELS
+
+# The same in English, for the English explanation of a slot.
+THEME_PHRASES_EN: Final[Mapping[str, str]] = {
+    "taxes": "taxes",
+    "caf": "the CAF",
+    "health_insurance": "health insurance",
+    "id_papers": "identity papers",
+    "pension": "pensions",
+    "job_seeking": "job seeking",
+    "housing": "housing",
+    "school": "school and the canteen",
+    "civil_status": "civil status",
+    "energy": "energy and heating",
+    "leisure": "leisure and culture",
+    "digital_skills": "learning digital skills",
+    "other": "other procedures",
+}
+HALF_DAY_LABELS_EN: Final[Mapping[str, str]] = {"morning": "morning", "afternoon": "afternoon"}
 
 # Short labels for titles where space is tight (calendar summaries, flyers).
 THEME_SHORT_LABELS: Final[Mapping[str, str]] = {
@@ -176,10 +195,24 @@ class Season:
     reason: str
     # One or two plain French sentences for coordinators.
     explanation: str
+    # The clause in English (the French one where the file gives none).
+    reason_en: str = ""
 
 
-def parse_seasons(data: object, source: str = "seasons.yaml") -> tuple[Season, ...]:
-    """Validate already-loaded YAML data into seasons, or raise PlanningError listing problems."""
+def parse_seasons(
+    data: object, source: str = "seasons.yaml", language: str = "fr"
+) -> tuple[Season, ...]:
+    """Validate already-loaded YAML data into seasons, or raise PlanningError listing problems.
+
+    Texts are taken in `language` where given (``reason_en``), in French otherwise.
+    """
+    stray = orphans(data)
+    if stray:
+        raise PlanningError(
+            [f"{source} : {p} est une traduction sans texte français." for p in stray]
+        )
+    raw = data
+    data = localise(data, language)
     if not isinstance(data, Mapping) or not isinstance(data.get("seasons"), list):
         raise PlanningError([f"{source} : il faut une liste « seasons »."])
     errors: list[str] = []
@@ -227,6 +260,7 @@ def parse_seasons(data: object, source: str = "seasons.yaml") -> tuple[Season, .
                     weight=float(weight),
                     reason=texts["reason"],
                     explanation=texts["explanation"],
+                    reason_en=_english_reason(raw, number),
                 )
             )
     if errors:
@@ -234,8 +268,20 @@ def parse_seasons(data: object, source: str = "seasons.yaml") -> tuple[Season, .
     return tuple(seasons)
 
 
-def load_seasons(path: str | Path | None = None) -> tuple[Season, ...]:
-    """Load and validate the seasons file (the shipped `surveys/seasons.yaml` by default)."""
+def _english_reason(english: object, number: int) -> str:
+    """The ``reason_en`` of the season at `number` (1-based), empty when the file has none."""
+    try:
+        value = english["seasons"][number - 1]["reason_en"]  # type: ignore[index]
+    except (KeyError, IndexError, TypeError):
+        return ""
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def load_seasons(path: str | Path | None = None, language: str = "fr") -> tuple[Season, ...]:
+    """Load and validate the seasons file (the shipped `surveys/seasons.yaml` by default).
+
+    Texts are in `language` where the file gives them (``reason_en``), French otherwise.
+    """
     file = Path(path) if path is not None else SEASONS_FILE
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
@@ -245,7 +291,7 @@ def load_seasons(path: str | Path | None = None) -> tuple[Season, ...]:
         mark = getattr(exc, "problem_mark", None)
         line = f" (ligne {mark.line + 1})" if mark is not None else ""
         raise PlanningError([f"{file.name} n'est pas un YAML lisible{line}."]) from None
-    return parse_seasons(data, file.name)
+    return parse_seasons(data, file.name, language)
 
 
 def active_season(seasons: Iterable[Season], theme: str, month: int) -> Season | None:
@@ -323,6 +369,8 @@ class Slot:
     service: str | None
     score: float
     explanation: str
+    # The same reason in English, for coordinators who read the app in English.
+    explanation_en: str = ""
 
 
 # --------------------------------------------------------------------------- validation
@@ -523,6 +571,48 @@ def _request_clause(place: PlaceNeeds, weekday: str, half: str) -> str | None:
     return None
 
 
+def _request_clause_en(place: PlaceNeeds, weekday: str, half: str) -> str | None:
+    top_days, top_times = _top_keys(place.days), _top_keys(place.times)
+    several = len(top_days) > 1 or len(top_times) > 1
+    if weekday in top_days and half in top_times:
+        return (
+            "it is one of the most requested slots" if several else "it is the most requested slot"
+        )
+    if weekday in top_days:
+        return (
+            "it is one of the most requested days"
+            if len(top_days) > 1
+            else "it is the most requested day"
+        )
+    if half in top_times and not top_days:
+        return "it is the most requested time of day"
+    return None
+
+
+def _explain_en(
+    place: PlaceNeeds,
+    day: dt.date,
+    half: str,
+    theme: str,
+    season: Season | None,
+    service: Service | None,
+) -> str:
+    """The slot's reason in English, clause for clause like `_explain`."""
+    total = sum(place.needs.values())
+    percent = (200 * place.needs.get(theme, 0) + total) // (2 * total)  # rounded half up
+    clauses = [f"{percent}% of the requests there are about {THEME_PHRASES_EN[theme]}"]
+    if season is not None and season.weight > 1:
+        clauses.append(season.reason_en or season.reason)
+    request = _request_clause_en(place, WEEKDAYS[day.weekday()], half)
+    if request is not None:
+        clauses.append(request)
+    text = clauses[0] if len(clauses) == 1 else ", ".join(clauses[:-1]) + ", and " + clauses[-1]
+    if service is not None:
+        text += f"; {service.name} will be on board"
+    weekday = WEEKDAYS[day.weekday()].capitalize()
+    return f"{place.name}, {weekday} {HALF_DAY_LABELS_EN[half]}: {text}."
+
+
 def _explain(
     place: PlaceNeeds,
     day: dt.date,
@@ -621,6 +711,9 @@ def plan_month(
                 service=service.code if service else None,
                 score=round(quotient * (1 + fit / 2), 2),
                 explanation=_explain(
+                    place.needs, day, half, theme, active_season(seasons, theme, month), service
+                ),
+                explanation_en=_explain_en(
                     place.needs, day, half, theme, active_season(seasons, theme, month), service
                 ),
             )

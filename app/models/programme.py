@@ -13,6 +13,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
@@ -176,6 +177,8 @@ class Slot(Base):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
     # The planner's one-sentence reason (or a note that the coordinator chose it by hand).
     explanation: Mapped[str] = mapped_column(Text, default="")
+    # The planner's reason in English (empty for slots planned before it existed, or by hand).
+    explanation_en: Mapped[str] = mapped_column(Text, default="")
     score: Mapped[float | None]
     # Extra French text for residents (what to bring…).
     note: Mapped[str] = mapped_column(Text, default="")
@@ -193,9 +196,13 @@ class Slot(Base):
 
     @property
     def explanation_text(self) -> str:
-        """The explanation for a page: the coordination notes translated, the planner's as is."""
+        """The explanation for a page, in the reader's language where the planner wrote both."""
         label = _EXPLANATION_LABELS.get(self.explanation or "")
-        return str(label) if label is not None else self.explanation or ""
+        if label is not None:
+            return str(label)
+        if self.explanation_en and not str(get_locale() or "fr").startswith("fr"):
+            return self.explanation_en
+        return self.explanation or ""
 
     @property
     def place_name(self) -> str:

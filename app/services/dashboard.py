@@ -543,7 +543,9 @@ def needs_map(data: DashboardData, theme: str | None) -> C.Chart:
     if theme is not None and theme not in THEMES:
         raise DashboardError(_("Ce thème n'existe pas."))
     if theme not in data.maps:
-        data.maps[theme] = M.needs_map(data.wide, data.places.map_places(), theme=theme)
+        data.maps[theme] = M.needs_map(
+            data.wide, data.places.map_places(), theme=theme, town=M.load_town()
+        )
     return data.maps[theme]
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -64,8 +65,8 @@ def hash_token(token: str) -> str:
 
 
 def framework() -> Framework:
-    """The packaged skills framework (cached by badges.skills)."""
-    return load_framework()
+    """The packaged skills framework in the reader's language (cached by badges.skills)."""
+    return load_framework(language=str(get_locale() or "fr") if has_request_context() else "fr")
 
 
 # --------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from app.models.surveys import (
     Response,
     ResponseStatus,
 )
-from surveys import planning
+from surveys import labels, planning
 from surveys.calendar_feed import HalfDayHours, PublishedSlot, build_calendar
 from surveys.directory import Directory, DirectoryEntry, for_needs, load_directory, search
 
@@ -117,8 +117,8 @@ def month_label(year: int, month: int) -> str:
 
 
 def theme_label(code: str) -> str:
-    """The shared French label of a theme code."""
-    return planning.THEME_LABELS.get(code, code)
+    """The shared label of a theme code in the reader's language (French by default)."""
+    return labels.theme_label(code, short=False, language="fr" if _in_french() else "en")
 
 
 # --------------------------------------------------------------------------- themes
@@ -575,6 +575,7 @@ def propose_month(
                 theme=themes[proposed.theme],
                 service_id=int(proposed.service) if proposed.service else None,
                 explanation=proposed.explanation,
+                explanation_en=proposed.explanation_en,
                 score=proposed.score,
             )
         )
@@ -952,10 +953,15 @@ def next_stops_for(
 # --------------------------------------------------------------------------- who to ask
 
 
-@cache
 def directory() -> Directory:
-    """The shipped directory of services and partners (surveys/directory.yaml), read once."""
-    return load_directory()
+    """The shipped directory of services and partners, in the reader's language."""
+    return _directory("fr" if _in_french() else "en")
+
+
+@cache
+def _directory(language: str) -> Directory:
+    """The shipped directory (surveys/directory.yaml) in one language, read once."""
+    return load_directory(language=language)
 
 
 def search_directory(theme: str | None, text: str | None) -> list[DirectoryEntry]:

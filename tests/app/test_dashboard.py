@@ -464,7 +464,7 @@ def test_only_demo_data_shows_with_a_notice(client: FlaskClient, auth, app: Flas
         db.session.commit()
     auth.login("coordinator")
     text = page_text(client.get("/dashboard"))
-    assert "Ces chiffres comptent des réponses de démonstration." in text
+    assert "Il n'y a pas encore de réponse réelle : ce tableau de bord montre les réponses" in text
     assert '<option selected value="all">' in text
 
 

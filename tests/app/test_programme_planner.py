@@ -319,7 +319,11 @@ def test_coordinator_proposes_edits_and_publishes(
     programme = db.session.scalar(select(Programme))
     assert programme is not None and len(programme.slots) == 2
     edit_url = response.headers["Location"]
-    assert "des demandes y concernent" in page_text(client.get(edit_url))
+    edit_page = page_text(client.get(edit_url))
+    assert "des demandes y concernent" in edit_page
+    # The planner's weight reads as a rank, not as a raw "score 42.34".
+    assert "(priorité 1 sur 2)" in edit_page and "(priorité 2 sur 2)" in edit_page
+    assert "score" not in edit_page.lower()
 
     # Adding a slot on a taken half-day is refused next to the date field.
     taken = programme.ordered_slots[0]

@@ -63,7 +63,7 @@ def test_wrong_challenge_answer_title_in_english(client: FlaskClient) -> None:
     send(client, step_key(client), answer="not_yet")
     send(client, step_key(client), answer="a")
     feedback = page_text(client.get("/pass/question"))
-    assert "Almost! The right answer is: “Le bouton vert (B)”." in feedback
+    assert "Almost! The right answer is: “The green button (B)”." in feedback
     assert "Presque" not in feedback
 
 

@@ -54,10 +54,11 @@ from app.services import collection as sites
 from app.services import responses as drafts
 from app.services.forms import current_version, load_definition
 from app.services.throttle import client_key, get_throttle
+from surveys import mapping as town_map
 from surveys import richtext
 from surveys.engine import FieldView, PageView
 from surveys.labels import THEMES
-from surveys.model import UPLOAD_TYPES, language_code
+from surveys.model import UPLOAD_TYPES, FormDefinition, language_code
 
 HONEYPOT = "website"
 DONE_KEY = "collect_done"
@@ -149,6 +150,20 @@ def _is_staff() -> bool:
 # --------------------------------------------------------------------------- start
 
 
+def form_title(definition: FormDefinition) -> str:
+    """The questionnaire's title in the reader's language.
+
+    An XLSForm may give ``form_title::English (en)`` in its settings; otherwise the title goes
+    through the catalogue (the shipped questionnaire's title is translated there, see
+    app/translations/dynamic_msgids.txt), and stays as written when nothing translates it.
+    """
+    language = str(get_locale() or "fr")
+    for key, value in definition.settings.items():
+        if key.startswith("form_title::") and value and language_code(key[12:]) == language:
+            return value
+    return _(definition.title) if definition.title else definition.title
+
+
 def _start_page(link: CollectionLink | None, version, point: CollectionPoint | None):  # type: ignore[no-untyped-def]
     draft = _current_draft()
     _language()  # remembers ?langue= from a poster or a link for the draft about to start
@@ -156,7 +171,7 @@ def _start_page(link: CollectionLink | None, version, point: CollectionPoint | N
     page_count = max(1, len(_visible_pages(definition)))
     return render_template(
         "collect/start.html",
-        title=definition.title,
+        title=form_title(definition),
         point=point,
         link=link,
         draft=draft,
@@ -302,7 +317,7 @@ def _render_page(
         has_shape=has_shape,
         errors=errors,
         then=then,
-        title=definition.title,
+        title=form_title(drafts.definition_of(draft)),
         assisted=draft.channel is Channel.ASSISTED,
         range_values=range_values,
         form_languages=_language_choices(definition),
@@ -426,7 +441,7 @@ def check():  # type: ignore[no-untyped-def]
         previous_url=_page_url(previous) if previous else None,
         idempotency_key=drafts.new_idempotency_key(),
         honeypot=HONEYPOT,
-        title=drafts.definition_of(draft).title,
+        title=form_title(drafts.definition_of(draft)),
         assisted=draft.channel is Channel.ASSISTED,
     )
 
@@ -576,6 +591,52 @@ def _fill_point_form(form: PointForm) -> None:
     ]
 
 
+def _coordinate_text(value: float) -> str:
+    """A coordinate as a coordinator reads and types it: French comma, 5 decimals (about 1 m)."""
+    return f"{value:.5f}".replace(".", ",")
+
+
+def _form_position(form: PointForm) -> tuple[float, float] | None:
+    try:
+        lat, lon = parse_coordinate(form.latitude.data), parse_coordinate(form.longitude.data)
+    except ValueError:
+        return None
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def _plan_click() -> tuple[float, float] | None:
+    """Where the plan was clicked (the image button sends plan.x and plan.y), or None.
+
+    Pressing Enter in a field submits through the first button of the form, the plan, at
+    (0, 0): that corner is outside the town, so it counts as a plain save.
+    """
+    try:
+        x, y = float(request.form["plan.x"]), float(request.form["plan.y"])
+    except (KeyError, ValueError):
+        return None
+    if (x, y) == (0, 0):
+        return None
+    return x, y
+
+
+def _pick_on_plan(form: PointForm, click: tuple[float, float]) -> tuple[str | None, int]:
+    """Fill latitude and longitude from a click on the plan; a message, and the status."""
+    town = town_map.load_town()
+    lat, lon = town_map.picker_frame(town).unproject(*click)
+    if not town_map.inside(town.outline, lat, lon):
+        form.latitude.errors = [_("Cliquez à l'intérieur du contour de la ville.")]
+        return None, 400
+    form.latitude.data, form.longitude.data = _coordinate_text(lat), _coordinate_text(lon)
+    message = _(
+        "Position prise sur le plan : %(lat)s ; %(lon)s. Vérifiez-la, puis enregistrez.",
+        lat=form.latitude.data,
+        lon=form.longitude.data,
+    )
+    return message, 200
+
+
 def _point_data(form: PointForm) -> sites.PointData:
     return sites.PointData(
         name=form.name.data or "",
@@ -624,6 +685,16 @@ def point_new():  # type: ignore[no-untyped-def]
     form = PointForm()
     _fill_point_form(form)
     status = 200
+    click = _plan_click() if request.method == "POST" else None
+    if click is not None:
+        picked, status = _pick_on_plan(form, click)
+        return render_template(
+            "collect/point_form.html",
+            form=form,
+            point=None,
+            picked=picked,
+            position=_form_position(form),
+        ), status
     if form.validate_on_submit():
         try:
             point = sites.create_point(db.session, _point_data(form))
@@ -635,7 +706,9 @@ def point_new():  # type: ignore[no-untyped-def]
             return _see_other("collect.point_edit", point_id=point.id)
     elif form.is_submitted():
         status = 400
-    return render_template("collect/point_form.html", form=form, point=None), status
+    return render_template(
+        "collect/point_form.html", form=form, point=None, position=_form_position(form)
+    ), status
 
 
 @bp.route("/points/<int:point_id>", methods=["GET", "POST"])
@@ -646,13 +719,17 @@ def point_edit(point_id: int):  # type: ignore[no-untyped-def]
     form = PointForm(obj=None)
     _fill_point_form(form)
     status = 200
-    if request.method == "GET":
+    picked = None
+    click = _plan_click() if request.method == "POST" else None
+    if click is not None:
+        picked, status = _pick_on_plan(form, click)
+    elif request.method == "GET":
         form.name.data = point.name
         form.kind.data = point.kind.value
         form.neighbourhood.data = point.neighbourhood.code if point.neighbourhood else ""
         form.address.data = point.address
-        form.latitude.data = "" if point.latitude is None else str(point.latitude)
-        form.longitude.data = "" if point.longitude is None else str(point.longitude)
+        form.latitude.data = "" if point.latitude is None else _coordinate_text(point.latitude)
+        form.longitude.data = "" if point.longitude is None else _coordinate_text(point.longitude)
         form.active_from.data = point.active_from
         form.active_until.data = point.active_until
     elif form.validate_on_submit():
@@ -681,6 +758,8 @@ def point_edit(point_id: int):  # type: ignore[no-untyped-def]
         action_form=ActionForm(),
         link_url=sites.link_url,
         short=sites.short_display,
+        picked=picked,
+        position=_form_position(form),
     ), status
 
 
@@ -743,6 +822,23 @@ def qr_png(code: str):  # type: ignore[no-untyped-def]
     response.headers["Content-Type"] = "image/png"
     download = f"qr-{link.collection_point.code}-{link.code}.png"
     response.headers["Content-Disposition"] = f'inline; filename="{download}"'
+    return response
+
+
+@bp.route("/points/plan.svg", methods=["GET"])
+@coordinator_required
+def points_plan():  # type: ignore[no-untyped-def]
+    """The town plan to click a point's position on, with the current position marked."""
+    marker = None
+    try:
+        lat = parse_coordinate(request.args.get("lat"))
+        lon = parse_coordinate(request.args.get("lon"))
+    except ValueError:
+        lat = lon = None
+    if lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
+        marker = (lat, lon)
+    response = make_response(town_map.picker_svg(town_map.load_town(), marker))
+    response.headers["Content-Type"] = "image/svg+xml"
     return response
 
 

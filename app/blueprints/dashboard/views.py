@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
@@ -106,12 +106,16 @@ def index():  # type: ignore[no-untyped-def]
     form, data, theme = _view(page=True)
     if data is None:
         return render_template("dashboard/index.html", form=form, data=None), 400
+    args = data.filters.query_args()
     return render_template(
         "dashboard/index.html",
         form=form,
         data=data,
+        has_real=service.default_demo_choice(db.session) == "real",
+        demo_url=url_for("dashboard.index", **{**args, "demo": "all"}),
+        real_url=url_for("dashboard.index", **{**args, "demo": "real"}),
         needs_map=service.needs_map(data, theme),
-        args=data.filters.query_args(),
+        args=args,
         theme=theme,
         words_on_page=service.WORDS_ON_PAGE,
     )

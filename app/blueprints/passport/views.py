@@ -24,6 +24,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -174,8 +175,18 @@ def _learning_places(standing_domain, neighbourhood: str | None) -> dict[str, ob
     return {"sessions": [], "resources": places[:2]}
 
 
+@bp.app_template_global()
+def badge_title(award) -> str:  # type: ignore[no-untyped-def]
+    """A badge's title in the reader's language (the issued credential itself stays French)."""
+    fw = service.framework()
+    try:
+        return f"{fw.domain(award.domain).name} – {fw.level_name(award.level).name}"
+    except (KeyError, TypeError):
+        return str(award.name)
+
+
 def _resources():  # type: ignore[no-untyped-def]
-    return load_resources(framework=service.framework())
+    return load_resources(framework=service.framework(), language=str(get_locale() or "fr"))
 
 
 def _neighbourhood_code(pass_: Pass) -> str | None:

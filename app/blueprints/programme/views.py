@@ -189,7 +189,7 @@ def flyer(year: int, month: int):  # type: ignore[no-untyped-def]
 
 def _theme_choices(empty: str | None = None) -> list[SelectChoice]:
     choices = [SelectChoice("", empty)] if empty is not None else []
-    return choices + [SelectChoice(code, planning.THEME_LABELS[code]) for code in planning.THEMES]
+    return choices + [SelectChoice(code, svc.theme_label(code)) for code in planning.THEMES]
 
 
 @bp.route("/a-qui-s-adresser")

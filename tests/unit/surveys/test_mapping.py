@@ -112,3 +112,106 @@ def test_osm_background_is_optional(wide: pd.DataFrame) -> None:
 def test_bad_coordinates(wide: pd.DataFrame) -> None:
     with pytest.raises(a.AnalyticsError, match="coordonnées"):
         m.needs_map(wide, [m.Place("x", "X", "neighbourhood", 123.0, 5.0)])
+
+
+# --------------------------------------------------------------------------- town and labels
+
+# The demo's neighbourhood centres and collection points: many within 2 km of each other.
+CROWDED = [
+    m.Place("canto_perdrix", "Canto Perdrix", "neighbourhood", 43.414, 5.036),
+    m.Place("boudeme", "Boudème", "neighbourhood", 43.408, 5.063),
+    m.Place("mas_de_pouane", "Mas de Pouane", "neighbourhood", 43.392, 5.035),
+    m.Place("ferrieres", "Ferrières", "neighbourhood", 43.409, 5.054),
+    m.Place("jonquieres", "Jonquières", "neighbourhood", 43.402, 5.049),
+    m.Place("ile", "L'Île", "neighbourhood", 43.405, 5.051),
+    m.Place("croix_sainte", "Croix-Sainte", "neighbourhood", 43.420, 5.045),
+    m.Place("carro", "Carro", "neighbourhood", 43.331, 5.041),
+    m.Place("auchan", "Centre commercial Auchan", "collection_point", 43.4236, 5.0265),
+    m.Place("parc_figuerolles", "Parc de Figuerolles", "collection_point", 43.4152, 5.0305),
+    m.Place("bus_ferrieres", "Arrêt du bus – Ferrières", "collection_point", 43.4085, 5.0545),
+]
+
+
+def _crowded_wide() -> pd.DataFrame:
+    """Seven people per place pair, each citing one need (one-hot columns, as in the app)."""
+    points = [p.code for p in CROWDED if p.kind == "collection_point"]
+    hoods = [p.code for p in CROWDED if p.kind == "neighbourhood"]
+    themes = ["taxes", "caf", "health_insurance"]
+    rows = []
+    for n in range(7 * len(hoods) * len(points)):
+        need = themes[n % 3]
+        rows.append(
+            {
+                "response_id": n,
+                "collection_point": points[n % len(points)],
+                "neighbourhood": hoods[(n // len(points)) % len(hoods)],
+                **{f"needs/{t}": int(t == need) for t in themes},
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_shipped_town_has_every_known_neighbourhood() -> None:
+    from surveys.labels import NEIGHBOURHOODS
+
+    town = m.load_town()
+    assert town.name == "Martigues" and "Licence Ouverte" in town.licence
+    assert {a.code for a in town.areas} == set(NEIGHBOURHOODS) - {"other"}
+    lats = [lat for lat, _ in town.outline]
+    lons = [lon for _, lon in town.outline]
+    for area in town.areas:
+        assert len(area.ring) >= 4 and area.ring[0] == area.ring[-1]
+        for lat, lon in area.ring:
+            assert min(lats) - 1e-4 <= lat <= max(lats) + 1e-4
+            assert min(lons) - 1e-4 <= lon <= max(lons) + 1e-4
+
+
+def test_bad_town_file_is_refused() -> None:
+    with pytest.raises(a.AnalyticsError, match="GeoJSON"):
+        m.read_town("not json")
+    with pytest.raises(a.AnalyticsError, match="contour"):
+        m.read_town('{"type": "FeatureCollection", "features": []}')
+
+
+def test_frame_round_trip() -> None:
+    frame = m.town_frame(m.load_town(), 360, 420)
+    x, y = frame.project(43.4052, 5.0483)
+    lat, lon = frame.unproject(x, y)
+    assert (lat, lon) == (pytest.approx(43.4052, abs=1e-9), pytest.approx(5.0483, abs=1e-9))
+    # North up, east right.
+    assert frame.project(43.44, 5.05)[1] < frame.project(43.33, 5.05)[1]
+    assert frame.project(43.4, 5.10)[0] > frame.project(43.4, 5.00)[0]
+
+
+def _boxes(root: ET.Element) -> list[tuple[str, tuple[float, float, float, float]]]:
+    boxes = []
+    for t in root.iter(f"{NS}text"):
+        if t.get("class") != "map-label":
+            continue
+        x, y = float(t.get("x", 0)), float(t.get("y", 0))
+        boxes.append((t.text or "", m._label_box(x, y, t.text or "", t.get("text-anchor", ""), 12)))
+    return boxes
+
+
+def test_map_draws_the_town_and_labels_never_overlap() -> None:
+    chart = m.needs_map(_crowded_wide(), CROWDED, town=m.load_town())
+    root = ET.fromstring(chart.svg)
+    polygons = list(root.iter(f"{NS}polygon"))
+    assert [p.get("class") for p in polygons].count("town") == 1
+    assert {p.get("data-code") for p in polygons if p.get("class") == "area"} >= {
+        "canto_perdrix",
+        "carro",
+        "saint_pierre",
+    }
+    boxes = _boxes(root)
+    for i, (text_a, box_a) in enumerate(boxes):
+        for text_b, box_b in boxes[i + 1 :]:
+            assert not m._overlaps(box_a, box_b), (text_a, text_b)
+    # Every place is named on the map or numbered there and named in the list under it.
+    named = {text for text, _box in boxes}
+    legend = {t.text for t in root.iter(f"{NS}text") if t.text and ". " in t.text}
+    for place in CROWDED:
+        numbered = [entry for entry in legend if entry.endswith(f". {place.label}")]
+        assert place.label in named or (numbered and numbered[0].split(".")[0] in named)
+    assert legend, "the crowded centre needs numbers"
+    assert "Plan simplifié" in chart.svg and "numéro" in chart.description

@@ -110,7 +110,9 @@ def test_planted_groups_are_found(result: p.PersonaResult) -> None:
     assert [x.percent for x in result.personas] == [44.4, 33.3, 22.2]
     assert [x.number for x in result.personas] == [1, 2, 3]
     assert result.people == 90 and result.hidden_people == 0
-    assert "silhouette" in result.criterion
+    # Plain words for coordinators: the number of groups, no statistics jargon.
+    assert result.criterion.startswith("Les personnes sont réparties en 3 groupes")
+    assert not any(w in result.criterion.lower() for w in ("silhouette", "distance", "score"))
 
 
 def test_sentences(result: p.PersonaResult) -> None:

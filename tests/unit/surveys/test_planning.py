@@ -160,6 +160,25 @@ def test_season_weighting_puts_taxes_first_in_april_only() -> None:
         "et c'est la période de la déclaration des revenus."
     )
     assert april[0].score == 20.0
+    # In English too; the season's clause is French here because TAX_SEASON gives no English.
+    assert april[0].explanation_en == (
+        "Lavéra, Tuesday morning: 45% of the requests there are about taxes, "
+        "and c'est la période de la déclaration des revenus."
+    )
+
+
+def test_shipped_seasons_give_english_reasons() -> None:
+    from surveys.planning import load_seasons
+
+    place = PlaceNeeds("lavera", "Lavéra", {"caf": 12, "taxes": 10})
+    april = plan_month(
+        2025, 4, [place], seasons=load_seasons(), constraints=Constraints(max_slots=1)
+    )
+    assert april[0].explanation_en == (
+        "Lavéra, Tuesday morning: 45% of the requests there are about taxes, "
+        "and it is income tax return time."
+    )
+    assert "déclaration des revenus" in april[0].explanation
 
 
 def test_season_weighting_moves_visits_between_places() -> None:
@@ -370,6 +389,10 @@ def test_exact_explanation_of_the_issue_example() -> None:
             explanation=(
                 "Canto Perdrix, mercredi matin : 38 % des demandes y concernent la CAF, "
                 "et c'est le créneau le plus demandé."
+            ),
+            explanation_en=(
+                "Canto Perdrix, Wednesday morning: 38% of the requests there are about the CAF, "
+                "and it is the most requested slot."
             ),
         )
     ]
