@@ -151,6 +151,17 @@ def test_resident_pages_in_english_show_no_french_data_text(
         programme_seeder.seed(lambda _m: None)
         db.session.commit()
     french = _french_texts()
+    # Names typed by coordinators (services aboard, bus stops) are proper names, shown as typed.
+    with app.app_context():
+        from sqlalchemy import select
+
+        from app.models import Neighbourhood
+        from app.models.programme import Service
+
+        typed_names = [*db.session.scalars(select(Service.name))] + [
+            name for name in db.session.scalars(select(Neighbourhood.stop_name)) if name
+        ]
+    assert typed_names, "the demo programme names its services and stops"
     assert client.get("/?lang=en").status_code == 200
     pages = [
         "/",
@@ -164,7 +175,10 @@ def test_resident_pages_in_english_show_no_french_data_text(
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
-        left = _french_left(_visible(response), french)
+        text = _visible(response)
+        for name in typed_names:
+            text = text.replace(name, " ")
+        left = _french_left(text, french)
         if left:
             problems[url] = left
     # A whole Pass sitting: every statement and challenge page, then the results and the Pass.
