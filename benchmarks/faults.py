@@ -143,7 +143,7 @@ def submit(port: int, code: str, ledger: Ledger, patience: float) -> None:
             if status != 303:
                 raise RuntimeError(status)
         status, location, _ = phone.request(
-            "POST", "/repondre/envoyer", [token, ("idempotency_key", key)]
+            "POST", "/questionnaire/envoyer", [token, ("idempotency_key", key)]
         )
         if status != 303 or not location.endswith("/merci"):
             raise RuntimeError(status)

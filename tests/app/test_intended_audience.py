@@ -40,15 +40,18 @@ INTENDED = {
     "badges_public.badge_class_image": PUBLIC,  # /badges/classes/<slug>.png
     "badges_public.badge_page": PUBLIC,  # /badges/<uuid:assertion_id>
     "badges_public.credential": PUBLIC,  # /badges/credentials/<uuid:assertion_id>.json
+    "badges_public.did_document": PUBLIC,  # /.well-known/did.json
     "badges_public.issuer": PUBLIC,  # /badges/issuer.json
     "badges_public.issuer_image": PUBLIC,  # /badges/issuer.png
     "badges_public.issuer_v3": PUBLIC,  # /badges/issuer-v3.json
     "badges_public.key": PUBLIC,  # /badges/keys/<key_id>.json
+    "badges_public.receive": PUBLIC,  # /badges/recevoir (holder proves the Pass code)
     "badges_public.revocations": PUBLIC,  # /badges/revocations.json
+    "badges_public.status_list": PUBLIC,  # /badges/status/<int:number>.json
     "badges_public.verify": PUBLIC,  # /verifier
     "badges_public.verify_award": PUBLIC,  # /verifier/<uuid:assertion_id>
     "collect.aidant_start": STAFF,  # /aidant/questionnaire
-    "collect.check": PUBLIC,  # /repondre/verification
+    "collect.check": PUBLIC,  # /questionnaire/verification
     "collect.enter_code": PUBLIC,  # /q
     "collect.link_detach": COORDINATOR,  # /liens/<code>/retirer
     "collect.page": PUBLIC,  # /repondre/<key>
@@ -57,11 +60,13 @@ INTENDED = {
     "collect.point_edit": COORDINATOR,  # /points/<int:point_id>
     "collect.point_new": COORDINATOR,  # /points/nouveau
     "collect.points": COORDINATOR,  # /points
+    "collect.points_plan": COORDINATOR,  # /points/plan.svg
     "collect.poster": COORDINATOR,  # /liens/<code>/affiche
+    "collect.preview": COORDINATOR,  # /apercu/<int:version_pk>
     "collect.qr_png": COORDINATOR,  # /liens/<code>/qr.png
     "collect.qr_svg": COORDINATOR,  # /liens/<code>/qr.svg
-    "collect.restart": PUBLIC,  # /repondre/recommencer
-    "collect.send": PUBLIC,  # /repondre/envoyer
+    "collect.restart": PUBLIC,  # /questionnaire/recommencer
+    "collect.send": PUBLIC,  # /questionnaire/envoyer
     "collect.start": PUBLIC,  # /q/<code>
     "collect.start_default": PUBLIC,  # /questionnaire
     "collect.thanks": PUBLIC,  # /merci
@@ -70,10 +75,36 @@ INTENDED = {
     "dashboard.export_zip": COORDINATOR,  # /dashboard/export.zip
     "dashboard.index": COORDINATOR,  # /dashboard
     "dashboard.report": COORDINATOR,  # /dashboard/rapport
+    "journal.called_back": STAFF,  # /journal/passages/<int:visit_id>/rappel-fait
+    "journal.day": STAFF,  # /journal
+    "journal.edit_referent": COORDINATOR,  # /journal/referents/<int:referent_id>
+    "journal.edit_visit": STAFF,  # /journal/passages/<int:visit_id>/modifier
+    "journal.export": COORDINATOR,  # /journal/export
+    "journal.new_referent": COORDINATOR,  # /journal/referents/nouveau
+    "journal.new_visit": STAFF,  # /journal/passage
+    "journal.refer": STAFF,  # /journal/passages/<int:visit_id>/orienter
+    "journal.referents": COORDINATOR,  # /journal/referents
+    "journal.referral": STAFF,  # /journal/orientations/<int:referral_id>
+    "journal.referral_answer": PUBLIC,  # /orientation/<token> (the referent, by signed link)
+    "journal.resend": STAFF,  # /journal/orientations/<int:referral_id>/renvoyer
+    "journal.slip": STAFF,  # /journal/orientations/<int:referral_id>/fiche
+    "journal.visit": STAFF,  # /journal/passages/<int:visit_id>
     "main.health": PUBLIC,  # /healthz
     "main.index": PUBLIC,  # /
     "main.privacy": PUBLIC,  # /confidentialite
     "main.staff_home": STAFF,  # /espace
+    "notify.calendar_click": PUBLIC,  # /rappels/calendrier/<token>
+    "notify.check_inbox": PUBLIC,  # /rappels/envoye
+    "notify.confirm": PUBLIC,  # /rappels/confirmer/<token>
+    "notify.subscribe": PUBLIC,  # /rappels
+    "notify.unsubscribe": PUBLIC,  # /rappels/desinscription/<token>
+    "offline.home": STAFF,  # /aidant/hors-ligne
+    "offline.icon": PUBLIC,  # /equipe/icone-<int:size>.png
+    "offline.manifest": PUBLIC,  # /manifest.webmanifest
+    "offline.pack": STAFF,  # /aidant/hors-ligne/paquet.json
+    "offline.questionnaire": STAFF,  # /aidant/hors-ligne/<form_id>
+    "offline.send": STAFF,  # /aidant/hors-ligne/envoyer
+    "offline.service_worker": PUBLIC,  # /sw.js
     "passport.aidant_back": STAFF,  # /equipe/pass/evaluation/<int:assessment_id>/retour
     "passport.aidant_begin": STAFF,  # /equipe/pass/<code>/evaluer
     "passport.aidant_checks": STAFF,  # /equipe/pass/evaluation/<int:assessment_id>/verifications
@@ -81,6 +112,8 @@ INTENDED = {
     "passport.aidant_new_pass": STAFF,  # /equipe/pass/nouveau
     "passport.aidant_note": STAFF,  # /equipe/pass/<code>/notes
     "passport.aidant_pass": STAFF,  # /equipe/pass/<code>
+    "passport.aidant_print": STAFF,  # /equipe/pass/<code>/imprimer
+    "passport.aidant_send": STAFF,  # /equipe/pass/<code>/envoyer
     "passport.aidant_step": STAFF,  # /equipe/pass/evaluation/<int:assessment_id>
     "passport.back": PUBLIC,  # /pass/retour
     "passport.begin": PUBLIC,  # /pass/commencer
@@ -116,10 +149,15 @@ INTENDED = {
     "programme.toggle_service": COORDINATOR,  # /programme/services/<int:service_id>/activer
     "programme.toggle_theme": COORDINATOR,  # /programme/themes/<int:theme_id>/activer
     "programme.unpublish": COORDINATOR,  # /programme/<int:programme_id>/depublier
+    "responses_admin.delete": COORDINATOR,  # /admin/reponses/<uuid:response_uuid>/supprimer
+    "responses_admin.journal": COORDINATOR,  # /admin/reponses/journal
+    "responses_admin.response": COORDINATOR,  # /admin/reponses/<uuid:response_uuid>
+    "responses_admin.responses": COORDINATOR,  # /admin/reponses
     "surveys_admin.archive": COORDINATOR,  # /admin/questionnaires/<form_id>/archive
     "surveys_admin.export": COORDINATOR,  # /admin/questionnaires/<form_id>/export
     "surveys_admin.form": COORDINATOR,  # /admin/questionnaires/<form_id>
     "surveys_admin.forms": COORDINATOR,  # /admin/questionnaires
+    "surveys_admin.media": COORDINATOR,  # /admin/questionnaires/medias/<uuid>/<filename>
     "surveys_admin.unarchive": COORDINATOR,  # /admin/questionnaires/<form_id>/unarchive
     "surveys_admin.version_source": COORDINATOR,  # /admin/questionnaires/<form_id>/versions/<int:version_pk>/source
     "surveys_admin.version_xlsform": COORDINATOR,  # /admin/questionnaires/<form_id>/versions/<int:version_pk>/xlsform
@@ -234,7 +272,7 @@ def test_shipped_configuration_keeps_csrf_on(tmp_path: Path) -> None:
     client = shipped.test_client()
     for path, data in (
         ("/login", {"email": "a@example.org", "password": "x"}),
-        ("/repondre/recommencer", {}),
+        ("/questionnaire/recommencer", {}),
         ("/logout", {}),
     ):
         assert client.post(path, data=data).status_code == 400, path

@@ -50,7 +50,7 @@ def test_an_idle_draft_is_no_longer_offered(app: Flask, client: FlaskClient, lin
     page = client.get("/repondre/needs_page")
     assert page.status_code == 302
     assert "Ma carte vitale" not in page_text(
-        client.get("/repondre/verification", follow_redirects=True)
+        client.get("/questionnaire/verification", follow_redirects=True)
     )
 
 
@@ -78,7 +78,7 @@ def test_not_me_restart_clears_the_previous_persons_answers(
     text = page_text(start)
     assert "Ce n'est pas moi : recommencer" in text and "Reprendre mes réponses" in text
     token = csrf_token(client, f"/q/{link}")
-    restarted = client.post("/repondre/recommencer", data={"csrf_token": token})
+    restarted = client.post("/questionnaire/recommencer", data={"csrf_token": token})
     assert restarted.status_code == 303 and restarted.headers["Location"] == f"/q/{link}"
     assert "mairiebus_draft=;" in restarted.headers["Set-Cookie"]
     fresh = page_text(client.get(f"/q/{link}"))

@@ -84,7 +84,7 @@ def test_questionnaire_main_action_first_and_pass_offered_at_the_end(  # type: i
     page.wait_for_url("**/repondre/**")
     pages_with_back = 0
     for _turn in range(40):
-        if page.url.endswith("/repondre/verification"):
+        if page.url.endswith("/questionnaire/verification"):
             break
         if page.locator(".nav-buttons .back").count():
             _main_action_first(page, "Continuer")
@@ -92,7 +92,7 @@ def test_questionnaire_main_action_first_and_pass_offered_at_the_end(  # type: i
         _answer_page(page)
         with page.expect_navigation():
             page.get_by_role("button", name="Continuer").click()
-    assert page.url.endswith("/repondre/verification")
+    assert page.url.endswith("/questionnaire/verification")
     assert pages_with_back >= 5
     _main_action_first(page, "Envoyer mes réponses")
 
