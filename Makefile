@@ -50,12 +50,17 @@ browser-deps:
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
+# Two processes for the tests that need no browser (one SQLite file or PostgreSQL database per
+# process), then the headless-Chromium tests one at a time.
+TEST_WORKERS ?= 2
+
 test-sqlite: install-test
-	TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider
+	TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) -m "not browser"
+	TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider -m browser
 
 test-postgres: install-test
 	bash scripts/ensure_postgres.sh
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) -m "not browser"
 
 test: lint test-sqlite test-postgres
 
