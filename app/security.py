@@ -15,6 +15,8 @@ from typing import TypeVar
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from app.static_files import style_sources
+
 F = TypeVar("F", bound=Callable[..., object])
 ACCESS_ATTR = "mairiebus_access"
 
@@ -65,11 +67,13 @@ def enforce_access() -> object | None:
     return None
 
 
+CSP_STYLE_SRC = "style-src 'self'"
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
-        "style-src 'self'",
+        CSP_STYLE_SRC,
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
@@ -84,7 +88,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def security_headers(response):  # type: ignore[no-untyped-def]
     """Add the security headers to every response, error pages included."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    # A page's stylesheets are inlined in one <style> (app/static_files.py): its hash, and
+    # only it, is allowed.
+    policy = CONTENT_SECURITY_POLICY
+    inline_styles = style_sources()
+    if inline_styles:
+        policy = policy.replace(CSP_STYLE_SRC, " ".join([CSP_STYLE_SRC, *inline_styles]), 1)
+    headers.setdefault("Content-Security-Policy", policy)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")

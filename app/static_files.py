@@ -11,10 +11,18 @@ still get the current file, but revalidated on each use (``no-cache`` with an ET
 Compression (``MAIRIEBUS_COMPRESS=1``): pages and text files are sent with brotli or gzip
 (whichever the browser accepts) through Flask-Compress. Leave it off behind a reverse proxy that
 compresses already (nginx ``gzip on``, Caddy ``encode``), as the README says.
+
+Stylesheets inlined (``page_styles``): a page's stylesheets (``app.css`` plus the area's own,
+e.g. ``collect.css``) are written into one ``<style>`` element in its ``<head>``, so a phone on
+a slow network paints the page as soon as the HTML arrives, without waiting for one more round
+trip per stylesheet (measured in ``benchmarks/first_paint.py``). The Content-Security-Policy
+allows exactly that element through its SHA-256 hash (``style-src 'self' 'sha256-…'``), never
+``'unsafe-inline'``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import mimetypes
 import re
@@ -22,7 +30,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, g, request
+from markupsafe import Markup
 from werkzeug.security import safe_join
 
 #: One year: the longest lifetime browsers honour, for URLs whose content never changes.
@@ -96,6 +105,100 @@ class StaticAssets:
         return f"{stem}.{asset.digest}.{suffix}"
 
 
+@dataclass(frozen=True)
+class InlineStyle:
+    """Stylesheets joined into one ``<style>`` element, with the CSP source that allows it."""
+
+    css: str
+    csp_source: str
+
+    @property
+    def markup(self) -> Markup:
+        return Markup(f"<style>{self.css}</style>")
+
+
+#: A stylesheet link as the templates write it: ``<link rel="stylesheet" href="…">``.
+_STYLESHEET_LINK = re.compile(r'<link rel="stylesheet" href="(?P<href>[^"]+)">\s*')
+
+
+def inline_style(assets: StaticAssets, filenames: tuple[str, ...]) -> InlineStyle | None:
+    """The CSS of ``filenames`` (relative to the static folder) joined in one element.
+
+    None when a file is missing or could end the ``<style>`` element early (the page then links
+    the files as before).
+    """
+    parts = []
+    for filename in filenames:
+        asset = assets.get(filename)
+        if asset is None or not asset.mimetype.startswith("text/css"):
+            return None
+        css = asset.data.decode("utf-8")
+        if "</" in css:
+            return None
+        parts.append(css.strip())
+    css = "\n".join(parts)
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    return InlineStyle(css, f"'sha256-{digest}'")
+
+
+def page_styles(head: str, base: str = "css/app.css") -> Markup:
+    """The ``<head>`` markup of a page with its stylesheets inlined in one ``<style>``.
+
+    ``head`` is what the page's ``head`` block rendered (an area's ``<link rel="stylesheet">``
+    to a static file, anything else); ``base`` is the stylesheet every page uses. Links to our
+    own static stylesheets become part of the inline element, in the order written, after
+    ``base``; the rest of ``head`` is kept as it is. The element's hash is recorded for the
+    Content-Security-Policy of this response.
+    """
+    assets = _assets()
+    static_prefix = current_app.static_url_path.rstrip("/") + "/"
+    filenames = [base]
+    for match in _STYLESHEET_LINK.finditer(head):
+        href = match["href"]
+        if not href.startswith(static_prefix):
+            continue
+        filename = _current_name(assets, href[len(static_prefix) :])
+        if filename and filename not in filenames:
+            filenames.append(filename)
+
+    def keep_others(match: re.Match[str]) -> str:
+        href = match["href"]
+        return "" if href.startswith(static_prefix) else match[0]
+
+    cache = current_app.extensions["mairiebus_inline_styles"]
+    key = tuple(filenames)
+    style = cache.get(key) if not assets.check_changes else None
+    if style is None:
+        style = inline_style(assets, key)
+        if style is None:  # fall back to links
+            links = "".join(
+                f'<link rel="stylesheet" href="{static_prefix}{assets.fingerprinted(name)}">'
+                for name in filenames
+            )
+            return Markup(links + _STYLESHEET_LINK.sub(keep_others, head))
+        cache[key] = style
+    sources = g.setdefault("csp_style_sources", [])
+    if style.csp_source not in sources:
+        sources.append(style.csp_source)
+    return style.markup + Markup(_STYLESHEET_LINK.sub(keep_others, head))
+
+
+def _current_name(assets: StaticAssets, filename: str) -> str | None:
+    """``css/collect.1a2b3c4d5e6f.css`` -> ``css/collect.css`` (None when unknown)."""
+    if assets.get(filename) is not None:
+        return filename
+    match = _FINGERPRINTED.match(filename)
+    if match is None:
+        return None
+    plain = match["stem"] + match["suffix"]
+    return plain if assets.get(plain) is not None else None
+
+
+def style_sources() -> list[str]:
+    """The CSP sources (hashes) of the inline styles this request's page carries."""
+    return list(g.get("csp_style_sources", ()))
+
+
 def _assets() -> StaticAssets:
     return current_app.extensions["mairiebus_static"]
 
@@ -131,6 +234,8 @@ def init_app(app: Flask) -> None:
     """Fingerprint ``url_for('static', …)`` and serve static files with cache headers."""
     assets = StaticAssets(app.static_folder or "static", check_changes=app.debug)
     app.extensions["mairiebus_static"] = assets
+    app.extensions["mairiebus_inline_styles"] = {}
+    app.jinja_env.globals["page_styles"] = page_styles
     app.view_functions["static"] = serve_static
 
     @app.url_defaults

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import re
@@ -22,10 +23,56 @@ DIGEST = hashlib.sha256(APP_CSS).hexdigest()[:12]
 
 def test_pages_link_fingerprinted_names(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
-    assert f'href="/static/css/app.{DIGEST}.css"' in page
     svg = hashlib.sha256((STATIC / "favicon.svg").read_bytes()).hexdigest()[:12]
     assert f'src="/static/favicon.{svg}.svg"' in page
-    assert "/static/css/app.css" not in page
+    assert f'href="/static/favicon.{svg}.svg"' in page
+    assert "/static/favicon.svg" not in page
+
+
+def _inline_styles(html: str) -> list[str]:
+    return re.findall(r"<style>(.*?)</style>", html, flags=re.S)
+
+
+def _csp_hash(css: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+
+
+@pytest.mark.parametrize(
+    ("path", "area_css"),
+    [
+        ("/", None),
+        ("/calendrier", "programme.css"),
+        ("/pass", "pass.css"),
+        ("/verifier", "badges.css"),
+        ("/page-that-does-not-exist", None),
+    ],
+)
+def test_stylesheets_are_inlined_in_one_element_allowed_by_its_hash(
+    client: FlaskClient, path: str, area_css: str | None
+) -> None:
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    # One <style> in the head, no stylesheet to wait for: app.css, then the area's own.
+    styles = _inline_styles(html)
+    assert len(styles) == 1
+    assert html.index("<style>") < html.index("</head>")
+    assert 'rel="stylesheet"' not in html
+    expected = APP_CSS.decode().strip()
+    if area_css:
+        expected += "\n" + (STATIC / "css" / area_css).read_text().strip()
+    assert styles[0] == expected
+    # The policy allows exactly this element, by its SHA-256, and nothing inline else.
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp
+    style_src = next(d for d in csp.split("; ") if d.startswith("style-src "))
+    assert style_src == f"style-src 'self' {_csp_hash(expected)}"
+    assert "script-src 'self';" in csp
+
+
+def test_a_response_without_a_page_keeps_the_strict_policy(client: FlaskClient) -> None:
+    response = client.get(f"/static/css/app.{DIGEST}.css")
+    csp = response.headers["Content-Security-Policy"]
+    assert "style-src 'self';" in csp and "sha256" not in csp
 
 
 def test_a_fingerprinted_name_is_cached_for_a_year(client: FlaskClient) -> None:
@@ -82,8 +129,8 @@ def test_compression_switch(compressing: FlaskClient) -> None:
     assert page.headers["Content-Encoding"] == "gzip"
     html = gzip.decompress(page.data).decode("utf-8")
     assert re.search(r"<h1[^>]*>", html)
-    # The page and its stylesheet together weigh well under 10 KB on the wire.
-    assert len(page.data) + len(css.data) < 10_000
+    # The page, its stylesheets inlined, weighs well under 10 KB on the wire.
+    assert len(page.data) < 10_000
     script = compressing.get("/static/js/collect.js", headers={"Accept-Encoding": "gzip"})
     assert script.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(script.data) == (STATIC / "js" / "collect.js").read_bytes()

@@ -102,6 +102,8 @@ def test_receive_badges_by_email_on_a_phone(
         uuid = make_award(email=None, code="K7M9QXRT4").uuid
     page = new_page(js=True, viewport=PHONE)
     page.goto(f"/badges/{uuid}")
+    # The badge page and its image are all in before the next page is weighed on its own.
+    page.wait_for_load_state("networkidle")
     page.weight.reset()
     page.click("text=Recevoir mes badges par e-mail")
     assert page.locator("h1").inner_text() == "Recevoir mes badges par e-mail"
