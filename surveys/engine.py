@@ -1061,9 +1061,7 @@ def submit_page(
             # Not sent (e.g. an unticked box list): an empty answer.
             store.pop(question.name, None)
             continue
-        value, error = convert_value(
-            form, result, question, raw[question.name], page.path, code
-        )
+        value, error = convert_value(form, result, question, raw[question.name], page.path, code)
         if error:
             errors[question.name] = error
         elif value == "":
@@ -1089,9 +1087,7 @@ def submit_page(
             )
             if needed:
                 text = pick_label(question.required_message, lang, message("required", code))
-                errors[question.name] = render_text(
-                    form, result, text, page.path, lang, question
-                )
+                errors[question.name] = render_text(form, result, text, page.path, lang, question)
             continue
         current: ex.Value = value
         if not _truthy(form, result, question, "constraint", page.path, now, current):
@@ -1118,7 +1114,9 @@ def _keep_corrections(
     (Without JavaScript the trigger and its target arrive together; marking the trigger as
     already seen stops recompute() from overwriting the correction.)
     """
-    old_store = _store_for(form, before, page) if not page.repeat else _safe_store(form, before, page)
+    old_store = (
+        _store_for(form, before, page) if not page.repeat else _safe_store(form, before, page)
+    )
     new_store = _store_for(form, after, page)
     for question in page.fields:
         if not question.trigger or question.name not in raw:

@@ -200,9 +200,7 @@ def test_nested_repeats_are_answered_end_to_end_and_stored_with_their_parent(
 
 def _table(app: Flask, table: str, layout: str = "default") -> list[dict[str, str]]:
     with app.app_context():
-        form = db.session.scalar(
-            select(Form).where(Form.form_id == "nested_household_vaccination")
-        )
+        form = db.session.scalar(select(Form).where(Form.form_id == "nested_household_vaccination"))
         assert form is not None
         chunks = X.iter_csv_export(db.session, form, table, X.ExportOptions(layout=layout))
         text = "".join(chunks)
@@ -235,21 +233,32 @@ def test_nested_repeats_export_in_both_layouts(app: Flask, client: FlaskClient) 
     # Kobo: each repeat its own table, _index numbering its rows and _parent_index pointing at
     # the row of the parent table (the submission's _index for a top-level repeat).
     k_households = _table(app, "household", "kobo")
-    assert [(r["household/head_name"], r["_index"], r["_parent_table_name"], r["_parent_index"])
-            for r in k_households] == [
+    assert [
+        (r["household/head_name"], r["_index"], r["_parent_table_name"], r["_parent_index"])
+        for r in k_households
+    ] == [
         ("Mme Diallo", "1", "responses", "1"),
         ("M. Roux", "2", "responses", "1"),
     ]
     k_members = _table(app, "member", "kobo")
-    assert [(r["household/member/member_name"], r["_index"], r["_parent_table_name"],
-             r["_parent_index"]) for r in k_members] == [
+    assert [
+        (
+            r["household/member/member_name"],
+            r["_index"],
+            r["_parent_table_name"],
+            r["_parent_index"],
+        )
+        for r in k_members
+    ] == [
         ("Awa", "1", "household", "1"),
         ("Issa", "2", "household", "1"),
         ("Paul", "3", "household", "2"),
     ]
     k_vaccinations = _table(app, "vaccination", "kobo")
-    assert [(r["household/member/vaccination/vaccine"], r["_parent_table_name"],
-             r["_parent_index"]) for r in k_vaccinations] == [
+    assert [
+        (r["household/member/vaccination/vaccine"], r["_parent_table_name"], r["_parent_index"])
+        for r in k_vaccinations
+    ] == [
         ("ror", "member", "2"),
         ("dtp", "member", "2"),
     ]
