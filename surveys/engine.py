@@ -598,7 +598,9 @@ def _repeat_pages(
 def _page_relevant(
     form: FormDefinition, answers: Answers, page: Page, now: dt.datetime | None
 ) -> bool:
-    if page.repeat and page.instance == 0:
+    if page.repeat and (page.instance == 0 or not page.fields):
+        # An empty list, or an instance holding only a nested repeat: shown while the repeat
+        # is relevant, so instances can still be added or removed there.
         return is_relevant(form, answers, page.repeat, page.parent, now)
     return any(is_relevant(form, answers, f.name, page.path, now) for f in page.fields)
 

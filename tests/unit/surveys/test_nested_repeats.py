@@ -181,3 +181,18 @@ def test_kobo_layout_links_each_nested_row_to_its_parent_row(form) -> None:  # t
     ]
     v_header = tables["vaccination"][0]
     assert [row[v_header.index("_parent_index")] for row in tables["vaccination"][1:]] == [2, 2]
+
+
+def test_an_instance_holding_only_a_nested_repeat_keeps_its_page() -> None:
+    visits = load_form(
+        b"| survey |\n| | type | name | label |\n| | begin_repeat | visit | Visit |\n"
+        b"| | begin_repeat | step | Step |\n| | text | what | What |\n| | end_repeat | | |\n"
+        b"| | end_repeat | | |\n",
+        "visits.md",
+    )
+    answers = E.add_instance(visits, E.new_answers(visits), "visit")
+    assert [p.key for p in E.relevant_pages(visits, answers)] == ["visit#1", "step#1.0"]
+    answers = E.add_instance(visits, answers, "step", (1,))
+    answers = E.submit_page(visits, answers, "step#1.1", {"what": "CAF"}).answers
+    assert answers == {"visit": [{"step": [{"what": "CAF"}]}]}
+    assert [p.key for p in E.relevant_pages(visits, answers)] == ["visit#1", "step#1.1"]
