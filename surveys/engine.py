@@ -110,6 +110,14 @@ class Page:
     instance: int = 0  # 1-based inside a repeat; 0 elsewhere (or empty open-ended repeat)
     # Nested group name for each field, so the web layer can show section headings.
     sections: tuple[str | None, ...] = ()
+    # Position of the instance in every enclosing repeat, outermost first: (2,) is the second
+    # household; (2, 3) the third member of the second household. Empty outside repeats.
+    path: tuple[int, ...] = ()
+
+    @property
+    def parent(self) -> tuple[int, ...]:
+        """Positions of the enclosing repeats' instances (empty for a top-level repeat)."""
+        return self.path[:-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,11 +192,32 @@ class PageResult:
 
 @dataclass(frozen=True, slots=True)
 class AnswerRow:
-    """One row of the long answer table."""
+    """One row of the long answer table.
+
+    `repeat_index` is the position in the innermost repeat; `parent` the positions in the
+    enclosing repeats of a nested one, dotted ("2" = second household), "" otherwise.
+    """
 
     question: str
     repeat_index: int
     value: str
+    parent: str = ""
+
+
+# A position in repeats: 0 outside, an int in a top-level repeat, or a path for nested ones.
+Pos = int | tuple[int, ...]
+
+
+def as_path(pos: Pos) -> tuple[int, ...]:
+    """The position as a path of 1-based indices, outermost repeat first."""
+    if isinstance(pos, tuple):
+        return pos
+    return (pos,) if pos else ()
+
+
+def page_key(repeat: str, path: tuple[int, ...]) -> str:
+    """The page key of a repeat instance: `visit#2`, or `member#2.3` when nested."""
+    return f"{repeat}#{'.'.join(str(i) for i in path)}"
 
 
 class _Structure:
@@ -199,8 +228,11 @@ class _Structure:
         self.index = form.index()
         self.parents = form.parents()
         self.repeat_of: dict[str, str | None] = {}
+        # Enclosing repeats, outermost first (a repeat is not in its own chain).
+        self.chain: dict[str, tuple[str, ...]] = {}
         for name in self.index:
             self.repeat_of[name] = self._enclosing_repeat(name)
+            self.chain[name] = tuple(a.name for a in self.ancestors(name) if a.is_repeat)
 
     def _enclosing_repeat(self, name: str) -> str | None:
         parent = self.parents.get(name)
@@ -244,7 +276,7 @@ class AnswerContext(ex.Context):
         form: FormDefinition,
         answers: Answers,
         question: Question | None = None,
-        repeat_index: int = 0,
+        repeat_index: Pos = 0,
         current: ex.Value = "",
         language: str | None = None,
         now: dt.datetime | None = None,
@@ -254,7 +286,11 @@ class AnswerContext(ex.Context):
         self.structure = _structure(form)
         self.answers = answers
         self.question = question
-        self.repeat_index = repeat_index
+        own = self.structure.chain.get(question.name, ()) if question is not None else ()
+        # The context question's own position, cut to the repeats that enclose it.
+        self.path = as_path(repeat_index)[: len(own)]
+        self.own_chain = own[: len(self.path)]
+        self.repeat_index = self.path[-1] if self.path else 0
         self._current = current
         self.language = form.resolve_language(language)
         self._now = now
@@ -267,16 +303,23 @@ class AnswerContext(ex.Context):
         if target.is_repeat:
             # ${repeat} is its instances (count(${repeat}) counts them, as in ODK).
             return ex.NodeSet(tuple("" for _ in _instances(self.answers, name)))
-        repeat = self.structure.repeat_of.get(name)
-        if repeat is None:
+        chain = self.structure.chain[name]
+        if not chain:
             return ex.NodeSet((_str(self.answers.get(name)),))
-        instances = _instances(self.answers, repeat)
-        own_repeat = self.structure.repeat_of.get(self.question.name) if self.question else None
-        if own_repeat == repeat and self.repeat_index:
-            if self.repeat_index <= len(instances):
-                return ex.NodeSet((_str(instances[self.repeat_index - 1].get(name)),))
-            return ex.NodeSet(("",))
-        return ex.NodeSet(tuple(_str(item.get(name)) for item in instances))
+        # Shared enclosing instances are taken at the current position (ODK's relative
+        # references); deeper repeats give every instance.
+        stores: list[Mapping[str, Any]] = [self.answers]
+        for depth, repeat in enumerate(chain):
+            if depth < len(self.own_chain) and self.own_chain[depth] == repeat:
+                index = self.path[depth]
+                next_stores = []
+                for store in stores:
+                    items = _instances(store, repeat)
+                    next_stores.append(items[index - 1] if 1 <= index <= len(items) else {})
+                stores = next_stores
+            else:
+                stores = [item for store in stores for item in _instances(store, repeat)]
+        return ex.NodeSet(tuple(_str(store.get(name)) for store in stores))
 
     def current(self) -> ex.Value:
         return self._current
@@ -284,10 +327,17 @@ class AnswerContext(ex.Context):
     def indexed(self, name: str, index: int) -> str:
         if name not in self.structure.index:
             raise ExpressionError(f"Question inconnue : ${{{name}}}.")
-        repeat = self.structure.repeat_of.get(name)
-        if repeat is None:
+        chain = self.structure.chain[name]
+        if not chain:
             return _str(self.answers.get(name)) if index == 1 else ""
-        instances = _instances(self.answers, repeat)
+        # Outer repeats at the current position; the innermost one at `index`.
+        store: Mapping[str, Any] = self.answers
+        for depth, repeat in enumerate(chain[:-1]):
+            shared = depth < len(self.own_chain) and self.own_chain[depth] == repeat
+            items = _instances(store, repeat)
+            at = self.path[depth] if shared else 1
+            store = items[at - 1] if 1 <= at <= len(items) else {}
+        instances = _instances(store, chain[-1])
         return _str(instances[index - 1].get(name)) if 1 <= index <= len(instances) else ""
 
     def pulldata(self, source: str, column: str, key_column: str, key: str) -> str:
@@ -364,12 +414,50 @@ def _instances(answers: Mapping[str, Any], repeat: str) -> list[dict[str, Any]]:
     return value if isinstance(value, list) else []
 
 
+def _parent_store(
+    form: FormDefinition, answers: Answers, repeat: str, parent: tuple[int, ...]
+) -> dict[str, Any] | None:
+    """The dict holding `repeat`'s instances: the answers, or the enclosing instance."""
+    store: dict[str, Any] = answers
+    for outer, index in zip(_structure(form).chain[repeat], parent, strict=False):
+        items = _instances(store, outer)
+        if not 1 <= index <= len(items):
+            return None
+        store = items[index - 1]
+    return store
+
+
+def _items_at(
+    form: FormDefinition, answers: Answers, repeat: str, parent: tuple[int, ...]
+) -> list[dict[str, Any]]:
+    """Instances of `repeat` inside the enclosing instance at `parent`."""
+    store = _parent_store(form, answers, repeat, parent)
+    return _instances(store, repeat) if store is not None else []
+
+
+def _all_instances(
+    form: FormDefinition, answers: Answers, repeat: str
+) -> Iterator[tuple[tuple[int, ...], dict[str, Any]]]:
+    """(path, instance) for every instance of `repeat`, in every enclosing instance."""
+    chain = _structure(form).chain[repeat]
+    parents: list[tuple[tuple[int, ...], dict[str, Any]]] = [((), answers)]
+    for outer in chain:
+        parents = [
+            ((*path, i), item)
+            for path, store in parents
+            for i, item in enumerate(_instances(store, outer), start=1)
+        ]
+    for path, store in parents:
+        for i, item in enumerate(_instances(store, repeat), start=1):
+            yield (*path, i), item
+
+
 def _truthy(
     form: FormDefinition,
     answers: Answers,
     question: Question,
     column: str,
-    repeat_index: int,
+    repeat_index: Pos,
     now: dt.datetime | None,
     current: ex.Value = "",
     default: bool = True,
@@ -389,16 +477,16 @@ def is_relevant(
     form: FormDefinition,
     answers: Answers,
     name: str,
-    repeat_index: int = 0,
+    repeat_index: Pos = 0,
     now: dt.datetime | None = None,
 ) -> bool:
     """True when a question and all its enclosing groups are relevant."""
     structure = _structure(form)
     question = structure.index[name]
     for item in [*structure.ancestors(name), question]:
-        # A repeat's own relevant is read outside its instances; its children inside one.
-        index = repeat_index if structure.repeat_of.get(item.name) else 0
-        if not _truthy(form, answers, item, "relevant", index, now):
+        # A repeat's own relevant is read outside its instances; its children inside one
+        # (the context cuts the position to the repeats enclosing each item).
+        if not _truthy(form, answers, item, "relevant", repeat_index, now):
             return False
     return True
 
@@ -413,9 +501,9 @@ def pages(form: FormDefinition, answers: Answers | None = None) -> list[Page]:
     loose_count = 0
     for item in form.questions:
         if item.is_group:
-            result.extend(_group_pages(item, answers))
+            result.extend(_group_pages(form, item, answers))
         elif item.is_repeat:
-            result.extend(_repeat_pages(item, answers, None))
+            result.extend(_repeat_pages(form, item, answers, None, ()))
         elif item.is_field:
             loose_count += 1
             result.append(Page(key=item.name, fields=(item,), sections=(None,)))
@@ -435,7 +523,7 @@ def _fields(
             yield None, child, section
 
 
-def _group_pages(group: Question, answers: Answers) -> list[Page]:
+def _group_pages(form: FormDefinition, group: Question, answers: Answers) -> list[Page]:
     result: list[Page] = []
     chunk: list[Question] = []
     sections: list[str | None] = []
@@ -453,7 +541,7 @@ def _group_pages(group: Question, answers: Answers) -> list[Page]:
         if repeat is not None:
             # A repeat splits its group: what comes before, each instance, what comes after.
             flush()
-            result.extend(_repeat_pages(repeat, answers, group))
+            result.extend(_repeat_pages(form, repeat, answers, group, ()))
         else:
             chunk.append(item)
             sections.append(section)
@@ -461,29 +549,60 @@ def _group_pages(group: Question, answers: Answers) -> list[Page]:
     return result
 
 
-def _repeat_pages(repeat: Question, answers: Answers, group: Question | None) -> list[Page]:
+def _repeat_pages(
+    form: FormDefinition,
+    repeat: Question,
+    answers: Answers,
+    group: Question | None,
+    parent: tuple[int, ...],
+) -> list[Page]:
+    """Pages of a repeat's instances inside the enclosing instance at `parent`.
+
+    A nested repeat follows its enclosing instance's page: each of its instances gets its own
+    page (household 2's page, then its members 2.1, 2.2, then household 3).
+    """
     fields: list[Question] = []
     sections: list[str | None] = []
-    for _inner, item, section in _fields(repeat, None):
+    inner: list[Question] = []
+    for nested, item, section in _fields(repeat, None):
+        if nested is not None:
+            inner.append(nested)
+            continue
         fields.append(item)
         sections.append(section)
-    count = len(_instances(answers, repeat.name))
+    count = len(_items_at(form, answers, repeat.name, parent))
     if count == 0:
         if repeat.repeat_count:
             return []
-        return [Page(f"{repeat.name}#0", (), repeat, repeat.name, 0, ())]
-    return [
-        Page(f"{repeat.name}#{i}", tuple(fields), repeat, repeat.name, i, tuple(sections))
-        for i in range(1, count + 1)
-    ]
+        path = (*parent, 0)
+        return [Page(page_key(repeat.name, path), (), repeat, repeat.name, 0, (), path)]
+    result: list[Page] = []
+    for i in range(1, count + 1):
+        path = (*parent, i)
+        result.append(
+            Page(
+                page_key(repeat.name, path),
+                tuple(fields),
+                repeat,
+                repeat.name,
+                i,
+                tuple(sections),
+                path,
+            )
+        )
+        for nested in inner:
+            result.extend(_repeat_pages(form, nested, answers, repeat, path))
+    return result
 
 
 def _page_relevant(
     form: FormDefinition, answers: Answers, page: Page, now: dt.datetime | None
 ) -> bool:
-    if page.repeat and page.instance == 0:
-        return is_relevant(form, answers, page.repeat, 0, now)
-    return any(is_relevant(form, answers, f.name, page.instance, now) for f in page.fields)
+    if page.repeat and (page.instance == 0 or not page.fields):
+        # An empty list, or an instance holding only a nested repeat: shown while the repeat
+        # is relevant, so instances can still be added or removed there.
+        return is_relevant(form, answers, page.repeat, page.parent, now)
+    return any(is_relevant(form, answers, f.name, page.path, now) for f in page.fields)
 
 
 def relevant_pages(
@@ -569,7 +688,7 @@ def _compute(
     answers: Answers,
     question: Question,
     column: str,
-    repeat_index: int,
+    repeat_index: Pos,
     now: dt.datetime | None,
     current: ex.Value = "",
 ) -> str:
@@ -614,11 +733,14 @@ def recompute(form: FormDefinition, answers: Answers, now: dt.datetime | None = 
                 continue
             _settle(form, result, question, result, 0, now)
         for repeat in (q for q in form.walk() if q.is_repeat):
-            for i, item in enumerate(_instances(result, repeat.name), start=1):
-                for question in repeat.walk():
-                    if question is repeat or question.is_container:
-                        continue
-                    _settle(form, result, question, item, i, now)
+            own = [
+                q
+                for q in repeat.walk()
+                if not q.is_container and structure.repeat_of.get(q.name) == repeat.name
+            ]
+            for path, item in list(_all_instances(form, result, repeat.name)):
+                for question in own:
+                    _settle(form, result, question, item, path, now)
         if result == before:
             break
     return result
@@ -629,7 +751,7 @@ def _settle(
     answers: Answers,
     question: Question,
     store: dict[str, Any],
-    index: int,
+    index: Pos,
     now: dt.datetime | None,
 ) -> None:
     if question.type in META_TYPES:
@@ -668,46 +790,74 @@ def _size_repeat(
 ) -> None:
     if "repeat_count" not in repeat.compiled:
         return
-    if not is_relevant(form, answers, repeat.name, 0, now):
-        answers.pop(repeat.name, None)
-        return
-    ctx = AnswerContext(form, answers, repeat, 0, now=now)
-    try:
-        number = ex.to_number(ex.evaluate(repeat.compiled["repeat_count"], ctx))
-    except ExpressionError:
-        number = 0.0
-    count = 0 if math.isnan(number) else max(0, min(MAX_REPEAT_INSTANCES, int(number)))
-    items = list(_instances(answers, repeat.name))
-    while len(items) < count:
-        items.append(_new_instance(form, answers, repeat, len(items) + 1, now))
-    del items[count:]
-    answers[repeat.name] = items
+    chain = _structure(form).chain[repeat.name]
+    if chain:
+        parents = list(_all_instances(form, answers, chain[-1]))
+    else:
+        parents = [((), answers)]
+    for parent, store in parents:
+        if not is_relevant(form, answers, repeat.name, parent, now):
+            store.pop(repeat.name, None)
+            continue
+        ctx = AnswerContext(form, answers, repeat, parent, now=now)
+        try:
+            number = ex.to_number(ex.evaluate(repeat.compiled["repeat_count"], ctx))
+        except ExpressionError:
+            number = 0.0
+        count = 0 if math.isnan(number) else max(0, min(MAX_REPEAT_INSTANCES, int(number)))
+        items = list(_instances(store, repeat.name))
+        while len(items) < count:
+            items.append(_new_instance(form, answers, repeat, len(items) + 1, now))
+        del items[count:]
+        store[repeat.name] = items
 
 
-def add_instance(form: FormDefinition, answers: Answers, repeat_name: str) -> Answers:
-    """Add one instance at the end of an open-ended repeat; return new answers."""
+def add_instance(
+    form: FormDefinition, answers: Answers, repeat_name: str, parent: tuple[int, ...] = ()
+) -> Answers:
+    """Add one instance at the end of an open-ended repeat; return new answers.
+
+    `parent` is the enclosing instance of a nested repeat (see Page.parent).
+    """
     repeat = _open_repeat(form, repeat_name)
     result = copy.deepcopy(answers)
-    items = list(_instances(result, repeat_name))
+    store = _enclosing(form, result, repeat_name, parent)
+    items = list(_instances(store, repeat_name))
     if len(items) >= MAX_REPEAT_INSTANCES:
         raise AnswerError("Vous ne pouvez pas en ajouter davantage.")
     items.append(_new_instance(form, result, repeat, len(items) + 1, None))
-    result[repeat_name] = items
+    store[repeat_name] = items
     return recompute(form, result)
 
 
 def remove_instance(
-    form: FormDefinition, answers: Answers, repeat_name: str, index: int
+    form: FormDefinition,
+    answers: Answers,
+    repeat_name: str,
+    index: int,
+    parent: tuple[int, ...] = (),
 ) -> Answers:
     """Remove instance `index` (1-based) of an open-ended repeat; return new answers."""
     _open_repeat(form, repeat_name)
     result = copy.deepcopy(answers)
-    items = list(_instances(result, repeat_name))
+    store = _enclosing(form, result, repeat_name, parent)
+    items = list(_instances(store, repeat_name))
     if not 1 <= index <= len(items):
         raise AnswerError("Cet élément n'existe pas.")
     del items[index - 1]
-    result[repeat_name] = items
+    store[repeat_name] = items
     return recompute(form, result)
+
+
+def _enclosing(
+    form: FormDefinition, answers: Answers, repeat_name: str, parent: tuple[int, ...]
+) -> dict[str, Any]:
+    if len(parent) != len(_structure(form).chain[repeat_name]):
+        raise AnswerError("Cet élément n'existe pas.")
+    store = _parent_store(form, answers, repeat_name, parent)
+    if store is None:
+        raise AnswerError("Cet élément n'existe pas.")
+    return store
 
 
 def _open_repeat(form: FormDefinition, repeat_name: str) -> Question:
@@ -726,7 +876,7 @@ def choices_for(
     form: FormDefinition,
     answers: Answers,
     question: Question,
-    repeat_index: int = 0,
+    repeat_index: Pos = 0,
     language: str | None = None,
 ) -> list[ChoiceView]:
     """The choices to show for a select, after choice_filter, in the wanted language."""
@@ -756,7 +906,7 @@ def render_text(
     form: FormDefinition,
     answers: Answers,
     text: str,
-    repeat_index: int = 0,
+    repeat_index: Pos = 0,
     language: str | None = None,
     question: Question | None = None,
 ) -> str:
@@ -778,9 +928,9 @@ def render_text(
     return _REF_IN_TEXT.sub(replace, text)
 
 
-def _value_in(answers: Answers, page: Page, name: str) -> str:
+def _value_in(form: FormDefinition, answers: Answers, page: Page, name: str) -> str:
     if page.repeat:
-        items = _instances(answers, page.repeat)
+        items = _items_at(form, answers, page.repeat, page.parent)
         if 1 <= page.instance <= len(items):
             return _str(items[page.instance - 1].get(name))
         return ""
@@ -838,9 +988,9 @@ def view_page(
     drivers = page_drivers(form, page)
     fields = []
     for question, section in zip(page.fields, page.sections, strict=False):
-        if not is_relevant(form, answers, question.name, page.instance):
+        if not is_relevant(form, answers, question.name, page.path):
             continue
-        value = _value_in(answers, page, question.name)
+        value = _value_in(form, answers, page, question.name)
         if question.name in raw:
             value = _str(raw[question.name])
         label = pick_label(question.labels, lang, question.name)
@@ -849,12 +999,12 @@ def view_page(
             FieldView(
                 name=question.name,
                 type=question.type,
-                label=render_text(form, answers, label, page.instance, lang, question),
-                hint=render_text(form, answers, hint, page.instance, lang, question),
+                label=render_text(form, answers, label, page.path, lang, question),
+                hint=render_text(form, answers, hint, page.path, lang, question),
                 required=question.required
-                or _truthy(form, answers, question, "required", page.instance, None, default=False),
+                or _truthy(form, answers, question, "required", page.path, None, default=False),
                 value=value,
-                choices=tuple(choices_for(form, answers, question, page.instance, lang)),
+                choices=tuple(choices_for(form, answers, question, page.path, lang)),
                 appearance=tuple(question.appearances()),
                 parameters=dict(question.parameters),
                 read_only=question.read_only,
@@ -868,7 +1018,8 @@ def view_page(
     open_ended = repeat is not None and not repeat.repeat_count
     return PageView(
         key=page.key,
-        title=render_text(form, answers, title, page.instance, lang),
+        # Read at the page's position: a nested instance's title may name its parent's answers.
+        title=render_text(form, answers, title, page.path, lang, page.group),
         fields=tuple(fields),
         progress=progress(form, answers, page.key),
         repeat=page.repeat,
@@ -899,7 +1050,7 @@ def submit_page(
     code = language_code(lang) if lang != "default" else "fr"
     page = get_page(form, answers, key)
     result: Answers = copy.deepcopy(answers)
-    store = _store_for(result, page)
+    store = _store_for(form, result, page)
     errors: dict[str, str] = {}
     for question in page.fields:
         if question.type == "note" or question.read_only:
@@ -907,14 +1058,12 @@ def submit_page(
         if "choice_filter" in question.compiled:
             # A cascade is checked against the parent's value sent on this same page.
             result = recompute(form, result, now)
-            store = _store_for(result, page)
+            store = _store_for(form, result, page)
         if question.name not in raw:
             # Not sent (e.g. an unticked box list): an empty answer.
             store.pop(question.name, None)
             continue
-        value, error = convert_value(
-            form, result, question, raw[question.name], page.instance, code
-        )
+        value, error = convert_value(form, result, question, raw[question.name], page.path, code)
         if error:
             errors[question.name] = error
         elif value == "":
@@ -927,31 +1076,29 @@ def submit_page(
     for question in page.fields:
         if question.name in errors or question.type == "note" or question.read_only:
             continue
-        if not is_relevant(form, result, question.name, page.instance, now):
+        if not is_relevant(form, result, question.name, page.path, now):
             continue
-        value = _value_in(result, page, question.name)
+        value = _value_in(form, result, page, question.name)
         if value == "":
             if shown is not None and question.name not in shown:
                 continue  # just revealed: asked now, not an error
             if _unanswerable(form, question):
                 continue
             needed = question.required or _truthy(
-                form, result, question, "required", page.instance, now, default=False
+                form, result, question, "required", page.path, now, default=False
             )
             if needed:
                 text = pick_label(question.required_message, lang, message("required", code))
-                errors[question.name] = render_text(
-                    form, result, text, page.instance, lang, question
-                )
+                errors[question.name] = render_text(form, result, text, page.path, lang, question)
             continue
         current: ex.Value = value
-        if not _truthy(form, result, question, "constraint", page.instance, now, current):
+        if not _truthy(form, result, question, "constraint", page.path, now, current):
             text = pick_label(question.constraint_message, lang, message("constraint", code))
-            errors[question.name] = render_text(form, result, text, page.instance, lang, question)
+            errors[question.name] = render_text(form, result, text, page.path, lang, question)
     if errors:
         # Invalid values are not kept; the caller redisplays `raw` with the messages.
         for name in errors:
-            _store_for(result, page).pop(name, None)
+            _store_for(form, result, page).pop(name, None)
         result = recompute(form, result, now)
     return PageResult(result, errors, {k: raw[k] for k in raw})
 
@@ -969,27 +1116,34 @@ def _keep_corrections(
     (Without JavaScript the trigger and its target arrive together; marking the trigger as
     already seen stops recompute() from overwriting the correction.)
     """
-    old_store = _store_for(before, page) if not page.repeat else _safe_store(before, page)
-    new_store = _store_for(after, page)
+    old_store = (
+        _store_for(form, before, page) if not page.repeat else _safe_store(form, before, page)
+    )
+    new_store = _store_for(form, after, page)
     for question in page.fields:
         if not question.trigger or question.name not in raw:
             continue
         if _str(new_store.get(question.name)) == _str(old_store.get(question.name)):
             continue
-        ctx = AnswerContext(form, after, question, page.instance)
+        ctx = AnswerContext(form, after, question, page.path)
         seen = "|".join(ex.to_string(ctx.ref(name)) for name in question.trigger)
         new_store[TRIGGER_PREFIX + question.name] = seen
 
 
-def _safe_store(answers: Answers, page: Page) -> dict[str, Any]:
-    items = _instances(answers, page.repeat or "")
+def page_store(form: FormDefinition, answers: Answers, page: Page) -> dict[str, Any]:
+    """The dict holding a page's answers (the answers, or its repeat instance; {} if gone)."""
+    return _safe_store(form, answers, page) if page.repeat else answers
+
+
+def _safe_store(form: FormDefinition, answers: Answers, page: Page) -> dict[str, Any]:
+    items = _items_at(form, answers, page.repeat or "", page.parent) if page.repeat else []
     return items[page.instance - 1] if 1 <= page.instance <= len(items) else {}
 
 
-def _store_for(answers: Answers, page: Page) -> dict[str, Any]:
+def _store_for(form: FormDefinition, answers: Answers, page: Page) -> dict[str, Any]:
     if not page.repeat:
         return answers
-    items = _instances(answers, page.repeat)
+    items = _items_at(form, answers, page.repeat, page.parent)
     if not 1 <= page.instance <= len(items):
         raise AnswerError("Cet élément n'existe pas.")
     return items[page.instance - 1]
@@ -1008,7 +1162,7 @@ def convert_value(
     answers: Answers,
     question: Question,
     raw: RawValue,
-    repeat_index: int = 0,
+    repeat_index: Pos = 0,
     lang_code: str = "fr",
 ) -> tuple[str, str | None]:
     """Turn a submitted raw value into the stored XForm string, or return a message."""
@@ -1161,15 +1315,15 @@ def missing_required(
     for page in relevant_pages(form, answers, now):
         for question in page.fields:
             if question.type == "note" or not is_relevant(
-                form, answers, question.name, page.instance, now
+                form, answers, question.name, page.path, now
             ):
                 continue
             needed = question.required or _truthy(
-                form, answers, question, "required", page.instance, now, default=False
+                form, answers, question, "required", page.path, now, default=False
             )
             if _unanswerable(form, question):
                 continue
-            if needed and _value_in(answers, page, question.name) == "":
+            if needed and _value_in(form, answers, page, question.name) == "":
                 missing.append((page.key, question.name))
     return missing
 
@@ -1201,27 +1355,41 @@ def to_rows(form: FormDefinition, answers: Answers) -> list[AnswerRow]:
             if value != "":
                 rows.append(AnswerRow(question.name, 0, value))
             continue
-        for i, item in enumerate(_instances(answers, repeat), start=1):
+        for path, item in _all_instances(form, answers, repeat):
             value = _str(item.get(question.name))
             if value != "":
-                rows.append(AnswerRow(question.name, i, value))
+                parent = ".".join(str(i) for i in path[:-1])
+                rows.append(AnswerRow(question.name, path[-1], value, parent))
     return rows
 
 
-def from_rows(form: FormDefinition, rows: Sequence[AnswerRow | tuple[str, int, str]]) -> Answers:
+def from_rows(
+    form: FormDefinition,
+    rows: Sequence[AnswerRow | tuple[str, int, str] | tuple[str, int, str, str]],
+) -> Answers:
     """Rebuild an answers dict from long rows (the inverse of to_rows)."""
     structure = _structure(form)
     answers: Answers = {}
     for row in rows:
         if isinstance(row, AnswerRow):
-            name, index, value = row.question, row.repeat_index, row.value
+            name, index, value, parent = row.question, row.repeat_index, row.value, row.parent
+        elif len(row) == 4:
+            name, index, value, parent = row  # type: ignore[misc]
         else:
-            name, index, value = row
+            name, index, value = row  # type: ignore[misc]
+            parent = ""
         repeat = structure.repeat_of.get(name)
         if repeat is None or index == 0:
             answers[name] = value
             continue
-        items = answers.setdefault(repeat, [])
+        path = [int(p) for p in (parent or "").split(".") if p.isdigit()]
+        store: dict[str, Any] = answers
+        for outer, at in zip(structure.chain[repeat], path, strict=False):
+            outer_items = store.setdefault(outer, [])
+            while len(outer_items) < at:
+                outer_items.append({})
+            store = outer_items[at - 1]
+        items = store.setdefault(repeat, [])
         while len(items) < index:
             items.append({})
         items[index - 1][name] = value
@@ -1236,8 +1404,10 @@ __all__ = [
     "Page",
     "PageResult",
     "PageView",
+    "Pos",
     "Progress",
     "add_instance",
+    "as_path",
     "choices_for",
     "convert_value",
     "finish",
@@ -1248,6 +1418,8 @@ __all__ = [
     "missing_required",
     "new_answers",
     "next_page",
+    "page_key",
+    "page_store",
     "pages",
     "previous_page",
     "progress",

@@ -31,7 +31,9 @@ class ExportResponse:
     """One response to export: response-level metadata and its long answer rows."""
 
     meta: Mapping[str, Any]
-    rows: Iterable[AnswerRow | tuple[str, int, str]] = field(default_factory=list)
+    rows: Iterable[AnswerRow | tuple[str, int, str] | tuple[str, int, str, str]] = field(
+        default_factory=list
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,10 @@ class _Layout:
             self.repeat_of[q.name] = parent.name if parent is not None else None
         self.main = self._columns(None)
         self.repeats = {q.name: self._columns(q.name) for q in form.walk() if q.is_repeat}
+        # Repeats inside another repeat: their table says which outer instance a row is in.
+        self.nested = {
+            q.name for q in form.walk() if q.is_repeat and self.repeat_of.get(q.name) is not None
+        }
 
     def _columns(self, repeat: str | None) -> list[_Column]:
         columns: list[_Column] = []
@@ -96,21 +102,34 @@ class _Layout:
         return raw
 
 
+InstanceKey = tuple[str, int]  # (dotted positions of the enclosing instances, index)
+
+
 def _split_rows(
-    rows: Iterable[AnswerRow | tuple[str, int, str]],
-) -> tuple[dict[str, str], dict[int, dict[str, str]]]:
+    rows: Iterable[AnswerRow | tuple[str, int, str] | tuple[str, int, str, str]],
+) -> tuple[dict[str, str], dict[InstanceKey, dict[str, str]]]:
+    """Main answers, and repeat answers grouped by instance (parent path, index)."""
     main: dict[str, str] = {}
-    repeated: dict[int, dict[str, str]] = {}
+    repeated: dict[InstanceKey, dict[str, str]] = {}
     for row in rows:
         if isinstance(row, AnswerRow):
-            name, index, value = row.question, row.repeat_index, row.value
+            name, index, value, parent = row.question, row.repeat_index, row.value, row.parent
+        elif len(row) == 4:
+            name, index, value, parent = row  # type: ignore[misc]
         else:
-            name, index, value = row
+            name, index, value = row  # type: ignore[misc]
+            parent = ""
         if index == 0:
             main[name] = value
         else:
-            repeated.setdefault(index, {})[name] = value
+            repeated.setdefault((parent or "", index), {})[name] = value
     return main, repeated
+
+
+def instance_path(key: InstanceKey) -> tuple[int, ...]:
+    """The full position of an instance, outermost first: ("2", 3) -> (2, 3)."""
+    parent, index = key
+    return (*(int(p) for p in parent.split(".") if p.isdigit()), index)
 
 
 def _meta_value(value: Any) -> Any:
@@ -134,7 +153,8 @@ def iter_tables(
     layout = _Layout(form, use_labels, language)
     yield "responses", [*meta_columns, *(c.header for c in layout.main)]
     for repeat, columns in layout.repeats.items():
-        yield repeat, ["response_id", "repeat_index", *(c.header for c in columns)]
+        position = ["parent_index", "repeat_index"] if repeat in layout.nested else ["repeat_index"]
+        yield repeat, ["response_id", *position, *(c.header for c in columns)]
     for response in responses:
         main, repeated = _split_rows(response.rows)
         meta = [_meta_value(response.meta.get(key)) for key in meta_columns]
@@ -143,13 +163,14 @@ def iter_tables(
             [*meta, *(layout.value(c, main.get(c.question.name)) for c in layout.main)],
         )
         response_id = _meta_value(response.meta.get("response_id"))
-        for index in sorted(repeated):
-            values = repeated[index]
+        for key in sorted(repeated, key=instance_path):
+            values = repeated[key]
             for repeat, columns in layout.repeats.items():
                 if not any(c.question.name in values for c in columns):
                     continue
                 cells = [layout.value(c, values.get(c.question.name)) for c in columns]
-                yield repeat, [response_id, index, *cells]
+                position: list[Any] = [key[0], key[1]] if repeat in layout.nested else [key[1]]
+                yield repeat, [response_id, *position, *cells]
 
 
 def iter_csv(

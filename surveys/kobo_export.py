@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from surveys.exports import ExportResponse, _meta_value, _split_rows
+from surveys.exports import ExportResponse, _meta_value, _split_rows, instance_path
 from surveys.model import MULTI_TYPES, UPLOAD_TYPES, FormDefinition, Question, pick_label
 
 MAIN = "responses"
@@ -44,12 +44,15 @@ class _KoboLayout:
         self.language = form.resolve_language(language)
         self.media_url = media_url
         self.tables: dict[str, list[_Column]] = {MAIN: []}
+        # Each repeat table's parent table: MAIN, or the enclosing repeat of a nested one.
+        self.parent_table: dict[str, str] = {}
         self._visit(form.questions, [], MAIN)
 
     def _visit(self, items: list[Question], path: list[str], table: str) -> None:
         for q in items:
             if q.is_repeat:
                 self.tables.setdefault(q.name, [])
+                self.parent_table[q.name] = table
                 self._visit(q.children, [*path, q.name], q.name)
             elif q.is_group:
                 self._visit(q.children, [*path, q.name], table)
@@ -110,6 +113,10 @@ def iter_kobo_tables(
     for name, columns in repeat_tables.items():
         yield name, [*(c.header for c in columns), *repeat_meta]
     counters = dict.fromkeys(repeat_tables, 0)
+    depths: dict[str, int] = {}
+    for name in repeat_tables:  # a parent table is listed before its nested tables
+        parent = layout.parent_table[name]
+        depths[name] = 1 if parent == MAIN else depths[parent] + 1
     for index, response in enumerate(responses, start=1):
         answers, repeated = _split_rows(response.rows)
         meta = response.meta
@@ -122,14 +129,31 @@ def iter_kobo_tables(
         extra = [_meta_value(meta.get(key)) for key in EXTRA_META]
         cells = [layout.value(c, answers.get(c.question.name)) for c in main]
         yield MAIN, [*cells, *kobo, *extra]
-        for instance in sorted(repeated):
-            values = repeated[instance]
+        # An instance exists when it has answers or holds a nested instance that has some.
+        exists: set[tuple[str, tuple[int, ...]]] = set()
+        paths = {instance_path(key): values for key, values in repeated.items()}
+        for path, values in paths.items():
             for name, columns in repeat_tables.items():
+                if len(path) != depths[name]:
+                    continue
                 if not any(c.question.name in values for c in columns):
                     continue
+                table, at = name, path
+                while table != MAIN:
+                    exists.add((table, at))
+                    table, at = layout.parent_table[table], at[:-1]
+        row_index: dict[tuple[str, tuple[int, ...]], int] = {}
+        for name, columns in repeat_tables.items():  # outer tables come before inner ones
+            parent_table = layout.parent_table[name]
+            for path in sorted(p for t, p in exists if t == name):
                 counters[name] += 1
+                row_index[(name, path)] = counters[name]
+                parent_index = index
+                if parent_table != MAIN:
+                    parent_index = row_index.get((parent_table, path[:-1]), 0)
+                values = paths.get(path, {})
                 row = [layout.value(c, values.get(c.question.name)) for c in columns]
-                yield name, [*row, counters[name], MAIN, index, kobo[0], kobo[1]]
+                yield name, [*row, counters[name], parent_table, parent_index, kobo[0], kobo[1]]
 
 
 __all__ = ["KOBO_META", "iter_kobo_tables"]

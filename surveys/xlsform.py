@@ -811,7 +811,6 @@ class _Builder:
         self.languages: list[str] = []
         self.choice_lists: dict[str, ChoiceList] = {}
         self.seen_names: set[str] = set()
-        self.in_repeat = 0
         self.missing_files: list[str] = []
 
     def note_language(self, labels: dict[str, str]) -> None:
@@ -959,24 +958,10 @@ class _Builder:
                 question.labels = self.localised("Précisez :", "Please specify:")
         self.compile(question)
         if qtype in ("group", "repeat"):
-            if qtype == "repeat":
-                if self.in_repeat:
-                    self.errors.append(
-                        FormError(
-                            "Non pris en charge : une répétition dans une autre répétition.",
-                            sheet="survey",
-                            row=question.row,
-                            column="type",
-                            name=name,
-                        )
-                    )
-                self.in_repeat += 1
             for child in node.get("children") or []:
                 built = self.question(child)
                 if built is not None:
                     question.children.append(built)
-            if qtype == "repeat":
-                self.in_repeat -= 1
         return question
 
     def localised(self, french: str, english: str) -> dict[str, str]:

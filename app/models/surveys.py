@@ -236,4 +236,7 @@ class Answer(Base):
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
     question: Mapped[str] = mapped_column(String(200))
     repeat_index: Mapped[int] = mapped_column(default=0)
+    # Positions of the enclosing instances of a repeat inside a repeat, dotted ("2" = second
+    # household for a member's answer); "" outside nested repeats.
+    repeat_parent: Mapped[str] = mapped_column(String(64), default="", server_default="")
     value: Mapped[str] = mapped_column(Text)

@@ -208,14 +208,26 @@ def iter_responses(
         if not chunk:
             return
         ids = [row[0] for row in chunk]
-        answers: dict[int, list[tuple[str, int, str]]] = {i: [] for i in ids}
+        # (question, repeat_index, value), plus the enclosing instance for nested repeats.
+        answers: dict[int, list[tuple[str, int, str] | tuple[str, int, str, str]]] = {
+            i: [] for i in ids
+        }
         answer_query = (
-            select(Answer.response_id, Answer.question, Answer.repeat_index, Answer.value)
+            select(
+                Answer.response_id,
+                Answer.question,
+                Answer.repeat_index,
+                Answer.value,
+                Answer.repeat_parent,
+            )
             .where(Answer.response_id.in_(ids))
             .order_by(Answer.response_id, Answer.repeat_index, Answer.id)
         )
-        for response_id, question, repeat_index, value in session.execute(answer_query):
-            answers[response_id].append((question, repeat_index, value))
+        for response_id, question, repeat_index, value, parent in session.execute(answer_query):
+            if parent:
+                answers[response_id].append((question, repeat_index, value, parent))
+            else:
+                answers[response_id].append((question, repeat_index, value))
         for row in chunk:
             (rid, uuid, version_id, p_code, p_name, own, p_area, channel, lang, at, demo) = row
             meta = {

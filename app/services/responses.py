@@ -360,21 +360,22 @@ def save_page(
         return Step(key, errors, result.raw)
     if action == "add" and page.repeat:
         try:
-            answers = E.add_instance(definition, answers, page.repeat)
+            answers = E.add_instance(definition, answers, page.repeat, page.parent)
         except AnswerError as error:
             _save(session, response, answers, key, language)
             return Step(key, {"__page__": str(error)}, result.raw)
-        count = len(answers.get(page.repeat) or [])
-        target = f"{page.repeat}#{count}"
+        target = _last_instance_key(definition, answers, page)
         _save(session, response, answers, target, language)
         return Step(target)
     if action == "remove" and page.repeat and page.instance > 0:
         try:
-            answers = E.remove_instance(definition, answers, page.repeat, page.instance)
+            answers = E.remove_instance(
+                definition, answers, page.repeat, page.instance, page.parent
+            )
         except AnswerError as error:
             _save(session, response, answers, key, language)
             return Step(key, {"__page__": str(error)}, result.raw)
-        target = _after_removal(definition, answers, page.repeat, page.instance)
+        target = _after_removal(definition, answers, page)
         _save(session, response, answers, target, language)
         return Step(target)
     if _new_fields_appeared(definition, answers, page, shown, now):
@@ -402,9 +403,20 @@ def _next_key(definition: FormDefinition, answers: E.Answers, key: str) -> str:
     return page.key if page else CHECK_PAGE
 
 
-def _after_removal(definition: FormDefinition, answers: E.Answers, repeat: str, index: int) -> str:
+def _last_instance_key(definition: FormDefinition, answers: E.Answers, page: E.Page) -> str:
+    """The page of the instance just added at the end of ``page``'s repeat (same parent)."""
+    last = page.key
+    for candidate in E.pages(definition, answers):
+        if candidate.repeat == page.repeat and candidate.parent == page.parent:
+            last = candidate.key
+    return last
+
+
+def _after_removal(definition: FormDefinition, answers: E.Answers, page: E.Page) -> str:
     keys = [p.key for p in E.relevant_pages(definition, answers)]
-    for candidate in (f"{repeat}#{index}", f"{repeat}#{index - 1}", f"{repeat}#0"):
+    repeat, parent, index = page.repeat or "", page.parent, page.instance
+    for at in (index, index - 1, 0):
+        candidate = E.page_key(repeat, (*parent, at))
         if candidate in keys:
             return candidate
     return keys[0] if keys else CHECK_PAGE
@@ -420,7 +432,7 @@ def _new_fields_appeared(
     for question in page.fields:
         if question.name in shown or question.type == "note" or question.read_only:
             continue
-        if E.is_relevant(definition, answers, question.name, page.instance, now):
+        if E.is_relevant(definition, answers, question.name, page.path, now):
             return True
     return False
 
@@ -435,10 +447,7 @@ def _take_uploads(
 ) -> dict[str, str]:
     """Store accepted uploads and put their stored names in ``raw``; return upload errors."""
     errors: dict[str, str] = {}
-    store = answers
-    if page.repeat:
-        items = answers.get(page.repeat) or []
-        store = items[page.instance - 1] if 1 <= page.instance <= len(items) else {}
+    store = E.page_store(definition, answers, page)
     for question in page.fields:
         if question.type not in UPLOAD_TYPES:
             continue
@@ -617,6 +626,7 @@ def submit(
                         "response_id": response_id,
                         "question": row.question,
                         "repeat_index": row.repeat_index,
+                        "repeat_parent": row.parent,
                         "value": row.value,
                     }
                     for row in rows

@@ -265,6 +265,24 @@ CASES = [
         absent=("housing_q2", "housing_q4"),
     ),
     Case(
+        "23_nested_household_vaccination.md",
+        pages={
+            "village": {"village": "Carro"},
+            "household#0": {"__action": "add"},
+            "household#1": {"head_name": "Mme Ferrand", "hh_members": "1"},
+            "member#1.1": {"member_name": "Lina", "member_age": "4", "vaccinated": "no"},
+        },
+        stored={
+            ("village", 0): "Carro",
+            ("head_name", 1): "Mme Ferrand",
+            ("member_name", 1): "Lina",
+            ("vaccinated", 1): "no",
+            ("hh_children", 1): "1",
+            ("people", 0): "1",
+        },
+        absent=("vaccine@1",),
+    ),
+    Case(
         "21_intent_and_externals.md",
         warnings=("Colonne « intent » ignorée", "csv-external"),
         pages={"app": {"ref": "A-12"}, "why": {"why": "Test"}},
