@@ -1,7 +1,7 @@
 """answers of nested repeats: which enclosing instance an answer belongs to
 
 Revision ID: 0031_nested_repeats
-Revises: 0015_journal
+Revises: 0024_h13b_slot_explanation_en
 Create Date: 2026-12-02 22:20:00
 
 Existing rows get "" (not inside a nested repeat), which is what they always were.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0031_nested_repeats'
-down_revision = '0015_journal'
+down_revision = '0024_h13b_slot_explanation_en'
 branch_labels = None
 depends_on = None
 
