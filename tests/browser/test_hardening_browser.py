@@ -21,6 +21,7 @@ def test_not_me_on_a_shared_phone(new_page, axe_source: str, qr_path: str, js: b
         page.get_by_role("button", name="Commencer").click()
     assert "/repondre/" in page.url
     # The next person picks up the same phone and scans the same poster.
+    page.wait_for_load_state("networkidle")  # the first person's page is counted apart
     page.weight.reset()
     page.goto(qr_path)
     content = page.content()

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.db import db
 from app.demo import DEMO_PASSWORD
 from app.models import Channel, Neighbourhood, Response, ResponseStatus
 from app.services import collection as sites
-from tests.browser.conftest import CHROMIUM_ARGS, check_axe, login
+from tests.browser.conftest import BROWSER_TIMEOUT_MS, CHROMIUM_ARGS, check_axe, login
 from tests.conftest import make_user
 
 TABLET = {"width": 800, "height": 1280}
@@ -94,7 +95,7 @@ def test_offline_mid_questionnaire_then_two_responses_exactly(
     page.get_by_label("75 ans ou plus").check()
     page.get_by_role("button", name="Continuer").click()
     page.wait_for_url("**/aidant/hors-ligne/mairiebus?reprise=1")
-    assert page.get_by_text(BANNER).is_visible()
+    expect(page.get_by_text(BANNER)).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
     # What was typed online and offline is there.
     assert page.get_by_label("Parce que c'est la mairie").is_checked()
     assert page.get_by_label("75 ans ou plus").is_checked()
@@ -115,14 +116,14 @@ def test_offline_mid_questionnaire_then_two_responses_exactly(
 
     # The tablet is reloaded while offline: the page and the two entries are still there.
     page.reload()
-    assert page.get_by_text(BANNER).is_visible()
+    expect(page.get_by_text(BANNER)).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
     _pending(page, 2)
     assert _submitted(app) == []
 
     # The connection returns: both are sent, once.
     page.context.set_offline(False)
     _pending(page, 0, timeout=SYNC_TIMEOUT_MS)
-    assert not page.get_by_text(BANNER).is_visible()
+    expect(page.get_by_text(BANNER)).to_be_hidden(timeout=BROWSER_TIMEOUT_MS)
     responses = _submitted(app)
     assert len(responses) == 2
     assert {r.channel for r in responses} == {Channel.ASSISTED}
@@ -172,7 +173,7 @@ def test_browser_killed_while_offline_loses_nothing(
         context.set_offline(True)
         page = context.pages[0] if context.pages else context.new_page()
         page.goto("/aidant/hors-ligne")
-        assert page.get_by_text(BANNER).is_visible()
+        expect(page.get_by_text(BANNER)).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
         _pending(page, 1)
         assert page.locator("[data-offline-list] li").count() == 1
         # Back online: the restarted browser forgot the session, so nothing can be sent yet.
@@ -211,7 +212,7 @@ def test_pass_checks_recorded_offline_are_saved_when_back_online(
     page.reload()  # kept on visit, so it survives a reload without connection
     page.context.set_offline(True)
     page.reload()
-    assert page.get_by_text(BANNER).is_visible()
+    expect(page.get_by_text(BANNER)).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
     page.locator("input[type=radio][value=alone]").first.check()
     page.get_by_role("button", name="Enregistrer les niveaux").click()
     page.get_by_text("Vérifications gardées sur la tablette").wait_for()
