@@ -736,11 +736,16 @@ def _status_list_cache() -> dict[Any, dict[str, Any]]:
     return current_app.extensions.setdefault("mairiebus_status_lists", {})  # type: ignore[no-any-return]
 
 
+INTEGER_MAX = 2**31 - 1  # status_index is a 32-bit INTEGER column
+
+
 def status_list_exists(session: Session, number: int) -> bool:
     """Whether list ``number`` holds at least one credential (or is list 0)."""
     if number == 0:
         return True
     size = status_list.LIST_SIZE
+    if number < 0 or number * size > INTEGER_MAX:
+        return False  # beyond the status_index column (PostgreSQL would refuse the query)
     return (
         session.scalar(
             select(Award.id)
