@@ -48,7 +48,12 @@ def _missing(what: str) -> None:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    # Debian's package first: another Chromium earlier on the PATH (a Playwright download,
+    # say) would test a different browser from the one the brief names.
+    debian = Path("/usr/bin/chromium")
+    path = str(debian) if debian.exists() else (
+        shutil.which("chromium") or shutil.which("chromium-browser")
+    )
     if not path:
         _missing("No Chromium found on the PATH")
     return str(path)

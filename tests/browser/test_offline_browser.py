@@ -148,7 +148,7 @@ def test_browser_killed_while_offline_loses_nothing(
             viewport=TABLET,
             locale="fr-FR",
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         return context
 
     context = open_tablet()

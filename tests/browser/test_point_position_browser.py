@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.db import db
@@ -11,7 +12,7 @@ from app.demo import DEMO_PASSWORD
 from app.models import CollectionPoint
 from app.services import collection as sites
 from surveys import mapping as m
-from tests.browser.conftest import DESKTOP, check_axe, login
+from tests.browser.conftest import BROWSER_TIMEOUT_MS, DESKTOP, check_axe, login
 from tests.conftest import make_user
 
 TABLET = {"width": 1024, "height": 768}
@@ -68,14 +69,15 @@ def test_use_my_position_on_the_tablet(  # type: ignore[no-untyped-def]
     )
     try:
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(BROWSER_TIMEOUT_MS)
         login(page, "coord-geo@browser.example.org", DEMO_PASSWORD)
         page.goto("/points/nouveau")
         check_axe(page, axe_source)
         page.click("text=Utiliser ma position")
-        page.wait_for_function("document.querySelector('#latitude').value !== ''")
-        assert page.input_value("#latitude") == "43,40512"
-        assert page.input_value("#longitude") == "5,04833"
+        # Wait on the field itself: Playwright's wait_for_function evaluates a string, which
+        # the page's CSP (no 'unsafe-eval') forbids in some Chromium builds.
+        expect(page.locator("#latitude")).to_have_value("43,40512", timeout=BROWSER_TIMEOUT_MS)
+        expect(page.locator("#longitude")).to_have_value("5,04833")
         assert "Position trouvée" in page.locator(".geo-status").inner_text()
         src = page.locator("input.map-picker-image").get_attribute("src") or ""
         assert "lat=43%2C40512" in src or "lat=43,40512" in src
