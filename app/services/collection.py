@@ -21,9 +21,9 @@ import segno
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.models import (
     CollectionLink,
@@ -353,6 +353,43 @@ def find_link(session: Session, code: str) -> CollectionLink | None:
     if normalised is None:
         return None
     return session.scalar(select(CollectionLink).where(CollectionLink.code == normalised))
+
+
+def _link_and_version_query():  # type: ignore[no-untyped-def]
+    newest = (
+        select(func.max(FormVersion.id))
+        .where(FormVersion.form_pk == CollectionLink.form_pk)
+        .correlate(CollectionLink)
+        .scalar_subquery()
+    )
+    return (
+        select(CollectionLink, FormVersion)
+        .outerjoin(FormVersion, FormVersion.id == newest)
+        .options(joinedload(CollectionLink.form), joinedload(CollectionLink.collection_point))
+        .where(CollectionLink.code == bindparam("code"))
+    )
+
+
+_LINK_AND_VERSION = None
+
+
+def find_link_and_version(
+    session: Session, code: str
+) -> tuple[CollectionLink, FormVersion | None] | None:
+    """The link with this short code, its form and point, and the form's newest version.
+
+    One query for what the QR start page needs (it was four: the link, then its form, its
+    newest version and its point, each a round trip to the database). The statement is built
+    once per process: building it cost as much as running it.
+    """
+    global _LINK_AND_VERSION
+    normalised = normalise_code(code)
+    if normalised is None:
+        return None
+    if _LINK_AND_VERSION is None:
+        _LINK_AND_VERSION = _link_and_version_query()
+    row = session.execute(_LINK_AND_VERSION, {"code": normalised}).first()
+    return None if row is None else (row[0], row[1])
 
 
 def forms_available(session: Session) -> list[Form]:

@@ -25,7 +25,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import insert, null, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.db import utcnow
 from app.models import (
@@ -169,8 +169,11 @@ def load_draft(
     """The draft behind a cookie token, or None (unknown, idle too long or already submitted)."""
     if not token or len(token) > 200:
         return None
+    # The version comes in the same query: every questionnaire request needs it.
     return session.scalar(
-        select(Response).where(
+        select(Response)
+        .options(joinedload(Response.form_version))
+        .where(
             Response.draft_token_hash == hash_token(token),
             Response.status == ResponseStatus.DRAFT,
             Response.updated_at >= (now or utcnow()) - draft_idle(),

@@ -79,3 +79,47 @@ def test_a_page_reads_the_draft_without_the_workbook(
     # A page sent is one write of the draft.
     writes = [s for s in seen if s.startswith(("UPDATE", "INSERT", "DELETE"))]
     assert len(writes) == 1 and writes[0].startswith("UPDATE responses SET")
+
+
+def test_each_resident_request_is_one_read(
+    app: Flask,
+    walker: Walker,
+    client: FlaskClient,
+    link: str,  # noqa: F811
+) -> None:
+    """The QR start page and a questionnaire page each read the database once.
+
+    Before: four reads for the start page (link, form, newest version, point) and two for a
+    page (the draft, then its version), each a round trip to PostgreSQL.
+    """
+    walker.client.get("/repondre/visit")
+    with statements(app) as page_reads:
+        assert walker.client.get("/repondre/about_you").status_code == 200
+    with statements(app) as start_reads:
+        assert app.test_client().get(f"/q/{link}").status_code == 200
+    assert [s for s in page_reads if s.startswith("SELECT")][0].startswith("SELECT responses.")
+    assert len([s for s in page_reads if s.startswith("SELECT")]) == 1
+    assert len([s for s in start_reads if s.startswith("SELECT")]) == 1
+
+
+def test_the_start_page_still_follows_the_newest_version_and_refuses_archived(
+    app: Flask,
+    link: str,  # noqa: F811
+) -> None:
+    """The one-query start page sees what the four queries saw: no stale form or version."""
+    from sqlalchemy import select
+
+    from app.models import CollectionLink
+
+    client = app.test_client()
+    assert client.get(f"/q/{link}").status_code == 200
+    assert client.get(f"/q/{link.lower()}").status_code in (200, 303)
+    assert client.get("/q/zzzzzzzz").status_code == 404
+    with app.app_context():
+        found = db.session.scalar(select(CollectionLink).where(CollectionLink.code == link))
+        assert found is not None
+        found.form.archived = True
+        db.session.commit()
+    page = client.get(f"/q/{link}")
+    assert page.status_code == 404
+    assert "plus proposé" in page.get_data(as_text=True)

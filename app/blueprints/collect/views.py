@@ -243,12 +243,12 @@ def enter_code():  # type: ignore[no-untyped-def]
 @public
 def start(code: str):  # type: ignore[no-untyped-def]
     """Start page reached by a poster's QR code: the collection point is recorded."""
-    link = sites.find_link(db.session, code)
-    if link is None:
+    found = sites.find_link_and_version(db.session, code)
+    if found is None:
         fail(404, _("Ce code ne correspond à aucun questionnaire. Vérifiez les lettres tapées."))
+    link, version = found
     if link.code != code:
         return redirect(url_for("collect.start", code=link.code), code=303)
-    version = current_version(db.session, link.form.form_id)
     if version is None or link.form.archived:
         fail(404, _("Ce questionnaire n'est plus proposé."))
     if load_definition(version).missing_files:
