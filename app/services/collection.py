@@ -9,6 +9,7 @@ be scuffed or covered and it still scans).
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import secrets
@@ -355,6 +356,7 @@ def find_link(session: Session, code: str) -> CollectionLink | None:
     return session.scalar(select(CollectionLink).where(CollectionLink.code == normalised))
 
 
+@functools.cache
 def _link_and_version_query():  # type: ignore[no-untyped-def]
     newest = (
         select(func.max(FormVersion.id))
@@ -370,9 +372,6 @@ def _link_and_version_query():  # type: ignore[no-untyped-def]
     )
 
 
-_LINK_AND_VERSION = None
-
-
 def find_link_and_version(
     session: Session, code: str
 ) -> tuple[CollectionLink, FormVersion | None] | None:
@@ -382,13 +381,10 @@ def find_link_and_version(
     newest version and its point, each a round trip to the database). The statement is built
     once per process: building it cost as much as running it.
     """
-    global _LINK_AND_VERSION
     normalised = normalise_code(code)
     if normalised is None:
         return None
-    if _LINK_AND_VERSION is None:
-        _LINK_AND_VERSION = _link_and_version_query()
-    row = session.execute(_LINK_AND_VERSION, {"code": normalised}).first()
+    row = session.execute(_link_and_version_query(), {"code": normalised}).first()
     return None if row is None else (row[0], row[1])
 
 

@@ -14,6 +14,7 @@ a double submission answer with the same response.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
@@ -23,7 +24,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert, null, select, update
+from sqlalchemy import bindparam, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -163,22 +164,31 @@ def is_preview(response: Response) -> bool:
     return bool((response.draft_state or {}).get("preview"))
 
 
-def load_draft(
-    session: Session, token: str | None, now: dt.datetime | None = None
-) -> Response | None:
-    """The draft behind a cookie token, or None (unknown, idle too long or already submitted)."""
-    if not token or len(token) > 200:
-        return None
+@functools.cache
+def _draft_by_token_query():  # type: ignore[no-untyped-def]
     # The version comes in the same query: every questionnaire request needs it.
-    return session.scalar(
+    return (
         select(Response)
         .options(joinedload(Response.form_version))
         .where(
-            Response.draft_token_hash == hash_token(token),
+            Response.draft_token_hash == bindparam("token_hash"),
             Response.status == ResponseStatus.DRAFT,
-            Response.updated_at >= (now or utcnow()) - draft_idle(),
+            Response.updated_at >= bindparam("since"),
         )
     )
+
+
+def load_draft(
+    session: Session, token: str | None, now: dt.datetime | None = None
+) -> Response | None:
+    """The draft behind a cookie token, or None (unknown, idle too long or already submitted).
+
+    The statement is built once per process (building it cost a quarter of the lookup).
+    """
+    if not token or len(token) > 200:
+        return None
+    since = (now or utcnow()) - draft_idle()
+    return session.scalar(_draft_by_token_query(), {"token_hash": hash_token(token), "since": since})
 
 
 def draft_idle() -> dt.timedelta:
