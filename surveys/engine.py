@@ -494,9 +494,31 @@ def is_relevant(
 # --------------------------------------------------------------------------- pages
 
 
+# Pages of forms without repeats, which never depend on the answers: computed once per
+# definition (a page request asked for them up to five times). Keyed by id() with the form kept
+# beside them, so an id reused by another object never matches; a few recent forms only.
+_STATIC_PAGES: dict[int, tuple[FormDefinition, tuple[Page, ...]]] = {}
+_STATIC_PAGES_MAX = 32
+
+
+def _has_repeat(form: FormDefinition) -> bool:
+    return any(q.is_repeat for q in form.walk())
+
+
 def pages(form: FormDefinition, answers: Answers | None = None) -> list[Page]:
     """All pages of the form in order (repeat instances expanded), relevant or not."""
-    answers = answers or {}
+    known = _STATIC_PAGES.get(id(form))
+    if known is not None and known[0] is form:
+        return list(known[1])
+    result = _pages(form, answers or {})
+    if not _has_repeat(form):
+        if len(_STATIC_PAGES) >= _STATIC_PAGES_MAX:
+            _STATIC_PAGES.pop(next(iter(_STATIC_PAGES)))
+        _STATIC_PAGES[id(form)] = (form, tuple(result))
+    return result
+
+
+def _pages(form: FormDefinition, answers: Answers) -> list[Page]:
     result: list[Page] = []
     loose_count = 0
     for item in form.questions:

@@ -251,3 +251,28 @@ def test_finish_and_long_rows_round_trip(household: FormDefinition) -> None:
 def test_unknown_page_is_an_answer_error(all_types: FormDefinition) -> None:
     with pytest.raises(AnswerError):
         E.submit_page(all_types, {}, "nope", {})
+
+
+def test_pages_of_a_form_without_repeats_are_kept_and_handed_out_as_copies() -> None:
+    """The shipped questionnaire has no repeat: its pages never depend on the answers."""
+    from pathlib import Path
+
+    from surveys.xlsform import load_form
+
+    shipped = Path(E.__file__).resolve().parent / "forms"
+    form = load_form(shipped / "mairiebus.xlsx")
+    assert not any(q.is_repeat for q in form.walk())
+    first = E.pages(form, {})
+    first.clear()  # a caller changing its list does not change the next caller's
+    again = E.pages(form, {"anything": "x"})
+    assert again and [p.key for p in again] == [p.key for p in E._pages(form, {})]
+    assert E.pages(form, {})[0] is again[0]  # the same Page objects: computed once
+
+
+def test_pages_of_a_form_with_repeats_follow_the_answers(logic: FormDefinition) -> None:
+    answers = E.new_answers(logic, NOW)
+    without = [p.key for p in E.pages(logic, answers)]
+    answers["pets"] = "2"
+    answers = E.recompute(logic, answers, NOW)
+    keys = [p.key for p in E.pages(logic, answers)]
+    assert "pet#1" in keys and "pet#2" in keys and keys != without
