@@ -83,6 +83,9 @@ def build_config(instance_path: Path, env: Mapping[str, str] | None = None) -> d
         "COLLECT_STARTS_PER_HOUR": int(env.get("COLLECT_STARTS_PER_HOUR", 120)),
         # A draft left this long without an answer is no longer offered (shared devices).
         "COLLECT_DRAFT_IDLE_MINUTES": int(env.get("COLLECT_DRAFT_IDLE_MINUTES", 180)),
+        # First visits (no cookie) of the QR start, Pass start and home pages served from a
+        # per-worker store (app/page_cache.py): seconds a page may be kept; 0 turns it off.
+        "PAGE_CACHE_SECONDS": float(env.get("PAGE_CACHE_SECONDS", 60)),
         "TOWN_NAME": env.get("MAIRIEBUS_TOWN_NAME", "Ville de Martigues"),
         "CONTACT_EMAIL": env.get("MAIRIEBUS_CONTACT_EMAIL", "mairiebus@example.org"),
         # Outgoing email (app/mail.py): smtp://, smtp+starttls:// or smtps:// URL; none sends nothing.

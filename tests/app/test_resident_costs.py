@@ -95,11 +95,17 @@ def test_each_resident_request_is_one_read(
     walker.client.get("/repondre/visit")
     with statements(app) as page_reads:
         assert walker.client.get("/repondre/about_you").status_code == 200
+    app.config["PAGE_CACHE_SECONDS"] = 0  # the start page rendered each time
     with statements(app) as start_reads:
+        assert app.test_client().get(f"/q/{link}").status_code == 200
+    app.config["PAGE_CACHE_SECONDS"] = 60  # now kept for the next first visit
+    assert app.test_client().get(f"/q/{link}").status_code == 200
+    with statements(app) as cached_reads:
         assert app.test_client().get(f"/q/{link}").status_code == 200
     assert [s for s in page_reads if s.startswith("SELECT")][0].startswith("SELECT responses.")
     assert len([s for s in page_reads if s.startswith("SELECT")]) == 1
     assert len([s for s in start_reads if s.startswith("SELECT")]) == 1
+    assert cached_reads == []
 
 
 def test_the_start_page_still_follows_the_newest_version_and_refuses_archived(

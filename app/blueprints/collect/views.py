@@ -49,6 +49,7 @@ from app.models import (
     PointKind,
     Response,
 )
+from app.page_cache import first_visit_page
 from app.security import coordinator_required, public, staff_required
 from app.services import collection as sites
 from app.services import responses as drafts
@@ -214,6 +215,7 @@ def _limit(name: str) -> int:
 
 @bp.route("/questionnaire", methods=["GET", "POST"])
 @public
+@first_visit_page
 def start_default():  # type: ignore[no-untyped-def]
     """Start page of the Mairie Bus questionnaire, met without a collection point."""
     version = sites.ensure_default_form(db.session)
@@ -241,6 +243,7 @@ def enter_code():  # type: ignore[no-untyped-def]
 
 @bp.route("/q/<code>", methods=["GET", "POST"])
 @public
+@first_visit_page
 def start(code: str):  # type: ignore[no-untyped-def]
     """Start page reached by a poster's QR code: the collection point is recorded."""
     found = sites.find_link_and_version(db.session, code)

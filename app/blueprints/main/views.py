@@ -7,11 +7,13 @@ from sqlalchemy import text
 
 from app.blueprints.main import bp
 from app.extensions import db
+from app.page_cache import first_visit_page
 from app.security import public, staff_required
 
 
 @bp.route("/")
 @public
+@first_visit_page
 def index():  # type: ignore[no-untyped-def]
     """Residents' home: what the bus is, and the three things they can do here."""
     return render_template("main/index.html")

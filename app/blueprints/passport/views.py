@@ -46,6 +46,7 @@ from app.extensions import db
 from app.mail import MailError, mail_enabled
 from app.models.passes import Assessment, AssessmentKind, Pass
 from app.models.surveys import Neighbourhood
+from app.page_cache import first_visit_page
 from app.security import public, staff_required
 from app.services import handover
 from app.services import passes as service
@@ -202,6 +203,7 @@ def _neighbourhood_code(pass_: Pass) -> str | None:
 
 @bp.route("/pass")
 @public
+@first_visit_page
 def start():  # type: ignore[no-untyped-def]
     """What the Pass is, and a button to begin (or resume) the self-assessment."""
     form = StartForm()
