@@ -7,8 +7,11 @@ PostgreSQL; `make test` does both. Each test starts from empty tables.
 from __future__ import annotations
 
 import functools
+import json
 import os
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -224,3 +227,26 @@ def page_text(response) -> str:  # type: ignore[no-untyped-def]
     import html
 
     return html.unescape(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def gateway() -> Iterator[tuple[str, list[dict[str, object]]]]:
+    """A local SMS gateway on 127.0.0.1: its URL, and the JSON messages it received."""
+    received: list[dict[str, object]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({"auth": self.headers.get("Authorization"), **json.loads(body)})
+            self.send_response(202 if self.path == "/sms" else 500)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", received
+    server.shutdown()
+    server.server_close()

@@ -320,6 +320,12 @@ def _link(endpoint: str, token: str) -> str:
     return base + paths[endpoint]
 
 
+def sms_text(subject: str, token: str) -> str:
+    """The reminder by text message: the email's subject and the link that stops everything."""
+    link = _link("unsubscribe", token)
+    return _("%(subject)s. Ne plus recevoir de rappels : %(link)s", subject=subject, link=link)
+
+
 def _unsubscribe_headers(token: str) -> dict[str, str]:
     # RFC 8058: mail clients show an "unsubscribe" button that POSTs to this URL.
     return {
@@ -436,6 +442,7 @@ def deliver_reminder(delivery_id: int, send: Callable[[EmailMessage], None]) -> 
     delivery.attempts += 1
     with force_locale(subscription.language):
         subject, text = reminder_text(subscription, slot)
+        short_text = sms_text(subject, subscription.token)
         message = build_message(
             subscription.email, subject, text, headers=_unsubscribe_headers(subscription.token)
         )
@@ -448,7 +455,7 @@ def deliver_reminder(delivery_id: int, send: Callable[[EmailMessage], None]) -> 
         raise
     if subscription.phone and sms_enabled():
         try:
-            get_sender().send(subscription.phone, subject)
+            get_sender().send(subscription.phone, short_text)
         except SmsError as error:
             current_app.logger.warning("SMS reminder not sent: %r", error)
     delivery.status = DeliveryStatus.SENT

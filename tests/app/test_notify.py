@@ -417,3 +417,76 @@ def test_send_due_without_redis_sends_inline(
     assert "Queue unavailable: 1 sent now, 0 not sent" in result.output
     [reminder] = smtp_server.sink.wait_for(1)
     assert reminder.message["Subject"] == "Le bus passe demain à Boudème"
+
+
+@pytest.fixture
+def sms_gateway(app: Flask, gateway):  # type: ignore[no-untyped-def]
+    """An SMS gateway on 127.0.0.1, configured as the app's provider."""
+    url, received = gateway
+    app.config.update(SMS_PROVIDER_URL=url + "/sms", SMS_PROVIDER_TOKEN="jeton")
+    yield received
+    app.config.update(SMS_PROVIDER_URL=None, SMS_PROVIDER_TOKEN=None)
+
+
+def test_reminder_by_text_message_too_when_a_gateway_is_configured(
+    app: Flask,
+    client: FlaskClient,
+    smtp_server,
+    queue,
+    stops: dict[str, int],
+    sms_gateway,  # type: ignore[no-untyped-def]
+) -> None:
+    form = client.get("/rappels").get_data(as_text=True)
+    assert 'type="tel"' in form
+    assert 'autocomplete="tel"' in form
+    answer = _subscribe(client, email=EMAIL, neighbourhoods=["boudeme"], phone="06.12.34.56.78")
+    assert answer.status_code == 303
+    work(app)
+    confirm_path = _link(smtp_server.sink.wait_for(1)[0].message, "/rappels/confirmer")
+    client.post(confirm_path, data={"csrf_token": csrf_token(client, confirm_path)})
+    with app.app_context():
+        assert db.session.scalar(select(Subscription.phone)) == "+33612345678"
+    app.test_cli_runner().invoke(args=["notify", "send-due", "--today", "2027-05-10"])
+    work(app)
+    reminder = smtp_server.sink.wait_for(2)[1].message
+    assert len(sms_gateway) == 1
+    sms = sms_gateway[0]
+    assert sms["to"] == "+33612345678"
+    text_ = str(sms["text"])
+    assert text_.startswith("Le bus passe demain à Boudème. Ne plus recevoir de rappels : ")
+    assert text_.endswith(_link(reminder, "/rappels/desinscription"))
+    assert len(text_) <= 160  # one SMS
+    app.test_client().post(_link(reminder, "/rappels/desinscription"))
+    with app.app_context():
+        assert _rows_mentioning("612345678") == []
+
+
+def test_a_wrong_phone_number_is_explained_and_nothing_typed_is_lost(
+    client: FlaskClient,
+    smtp_server,
+    stops: dict[str, int],
+    sms_gateway,  # type: ignore[no-untyped-def]
+) -> None:
+    answer = _subscribe(client, email=EMAIL, neighbourhoods=["carro"], phone="06 12 34")
+    assert answer.status_code == 400
+    assert "Ce numéro de téléphone n'est pas complet. Exemple : 06 12 34 56 78" in page_text(answer)
+    html = answer.get_data(as_text=True)
+    assert 'value="06 12 34"' in html
+    assert f'value="{EMAIL}"' in html
+    assert smtp_server.sink.messages == []
+
+
+def test_no_phone_asked_without_a_gateway(
+    app: Flask,
+    client: FlaskClient,
+    smtp_server,
+    stops: dict[str, int],  # type: ignore[no-untyped-def]
+) -> None:
+    assert 'type="tel"' not in client.get("/rappels").get_data(as_text=True)
+    # A number sent anyway (an old page, a script) is not kept: it would never be used.
+    assert (
+        _subscribe(client, email=EMAIL, neighbourhoods=["carro"], phone="0612345678").status_code
+        == 303
+    )
+    with app.app_context():
+        assert db.session.scalar(select(Subscription.phone)) is None

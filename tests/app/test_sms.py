@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from flask import Flask
 
-from app.sms import HttpSmsSender, NullSmsSender, SmsError, get_sender, sms_enabled
-
-
-@pytest.fixture
-def gateway() -> Iterator[tuple[str, list[dict[str, object]]]]:
-    received: list[dict[str, object]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append({"auth": self.headers.get("Authorization"), **json.loads(body)})
-            self.send_response(202 if self.path == "/sms" else 500)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", received
-    server.shutdown()
-    server.server_close()
+from app.sms import (
+    HttpSmsSender,
+    NullSmsSender,
+    SmsError,
+    get_sender,
+    normalise_phone,
+    sms_enabled,
+)
 
 
 def test_off_by_default(app_ctx: Flask) -> None:
@@ -64,3 +44,27 @@ def test_gateway_errors_are_sms_errors(gateway) -> None:  # type: ignore[no-unty
         HttpSmsSender(url + "/broken").send("+33612345678", "test")
     with pytest.raises(SmsError):
         HttpSmsSender("http://127.0.0.1:1/sms").send("+33612345678", "test")
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("06 12 34 56 78", "+33612345678"),
+        ("06.12.34.56.78", "+33612345678"),
+        ("07-81-22-33-44", "+33781223344"),
+        ("+33 6 12 34 56 78", "+33612345678"),
+        ("+33 (0)6 12 34 56 78", "+33612345678"),
+        ("0033612345678", "+33612345678"),
+        ("04 42 00 00 00", "+33442000000"),
+        ("+32 470 12 34 56", "+32470123456"),
+        ("  0612345678 ", "+33612345678"),
+        ("06 12 34", None),
+        ("+33 06 12 34 56 78 9", None),
+        ("0012", None),
+        ("00 12 34 56 78", None),
+        ("douze", None),
+        ("", None),
+    ],
+)
+def test_phone_numbers_as_people_write_them(typed: str, expected: str | None) -> None:
+    assert normalise_phone(typed) == expected

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, SelectMultipleField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, Field, SelectField, SelectMultipleField, TelField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.sms import normalise_phone
 
 
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def _phone_number(_form: FlaskForm, field: Field) -> None:
+    if field.data and normalise_phone(field.data) is None:
+        raise ValidationError(
+            _l("Ce numéro de téléphone n'est pas complet. Exemple : 06 12 34 56 78")
+        )
 
 
 class SubscribeForm(FlaskForm):
@@ -30,3 +39,9 @@ class SubscribeForm(FlaskForm):
         validators=[DataRequired(_l("Choisissez au moins un quartier."))],
     )
     procedure = SelectField(_l("Je viendrai pour… (facultatif)"), default="")
+    # Shown only when an SMS gateway is configured (the view removes it otherwise).
+    phone = TelField(
+        _l("Votre téléphone portable, pour recevoir aussi un SMS (facultatif)"),
+        validators=[Optional(), Length(max=40), _phone_number],
+        render_kw={"autocomplete": "tel"},
+    )

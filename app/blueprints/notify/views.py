@@ -16,6 +16,7 @@ from app.mail import MailError, mail_enabled
 from app.models.surveys import Neighbourhood
 from app.security import public
 from app.services import notify as svc
+from app.sms import normalise_phone, sms_enabled
 from surveys import procedures
 
 
@@ -42,6 +43,8 @@ def subscribe():  # type: ignore[no-untyped-def]
         status = 404 if request.method == "POST" else 200
         return render_template("notify/subscribe.html", form=None), status
     form = SubscribeForm()
+    if not sms_enabled():
+        del form.phone  # no gateway: never ask for a number that would not be used
     _fill(form)
     if request.method == "GET" and request.args.get("quartier"):
         form.neighbourhoods.data = [request.args["quartier"]]
@@ -54,6 +57,7 @@ def subscribe():  # type: ignore[no-untyped-def]
                 form.neighbourhoods.data or [],
                 form.procedure.data or None,
                 language=_current_language(),
+                phone=normalise_phone(form.phone.data or "") if "phone" in form else None,
             )
         except svc.NotifyError as error:
             form.neighbourhoods.errors = list(error.messages.values())
