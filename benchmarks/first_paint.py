@@ -119,7 +119,9 @@ def first_paint(browser, base_url: str, case: PageCase, profile: dict) -> float:
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
         response = page.goto(base_url + case.path, wait_until="load")
         if response is None or response.status != 200 or not response.url.endswith(case.path):
-            raise RuntimeError(f"{case.path}: {response and response.status} {response and response.url}")
+            raise RuntimeError(
+                f"{case.path}: {response and response.status} {response and response.url}"
+            )
         # A promise awaited by evaluate (wait_for_function would eval a string, which the
         # page's CSP forbids in some Chromium builds).
         value = page.evaluate(FCP_SCRIPT)
@@ -161,18 +163,25 @@ def measure(args: argparse.Namespace, admin_url: str | None) -> list[tuple[str, 
                     for label, _server in servers:
                         median = statistics.median(timings[label])
                         spread = f"{min(timings[label]):.0f}-{max(timings[label]):.0f}"
-                        print(f"{label:6} {case.name:28} FCP median {median:6.0f} ms ({spread})",
-                              flush=True)
+                        print(
+                            f"{label:6} {case.name:28} FCP median {median:6.0f} ms ({spread})",
+                            flush=True,
+                        )
                         rows.append((label, case.name, median, len(timings[label])))
                 # The floor: a 180-byte page from a bare Flask app, same server, same profile.
                 # What a page costs beyond it is what the page itself can still win.
                 with Gunicorn("benchmarks.hello_app:app") as hello:
                     floor = PageCase("bare HTML page (floor)", "/page")
-                    values = [first_paint(browser, hello.url, floor, profile)
-                              for _ in range(args.runs + 1)][1:]
+                    values = [
+                        first_paint(browser, hello.url, floor, profile)
+                        for _ in range(args.runs + 1)
+                    ][1:]
                     median = statistics.median(values)
-                    print(f"{'floor':6} {floor.name:28} FCP median {median:6.0f} ms "
-                          f"({min(values):.0f}-{max(values):.0f})", flush=True)
+                    print(
+                        f"{'floor':6} {floor.name:28} FCP median {median:6.0f} ms "
+                        f"({min(values):.0f}-{max(values):.0f})",
+                        flush=True,
+                    )
                     rows.append(("floor", floor.name, median, len(values)))
                 browser.close()
         finally:

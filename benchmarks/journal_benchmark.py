@@ -73,7 +73,9 @@ def _seed(app: Any, count: int) -> None:
             )
             if outcome == "referred":
                 created = datetime.combine(day, datetime.min.time(), UTC)
-                closed = created + timedelta(days=rng.randint(1, 20)) if rng.random() < 0.8 else None
+                closed = (
+                    created + timedelta(days=rng.randint(1, 20)) if rng.random() < 0.8 else None
+                )
                 referrals.append(
                     {
                         "reference": f"OR-{number:06d}",
@@ -135,7 +137,9 @@ def main() -> None:
                 lambda: svc.figures(session, month_start, month_end),
                 rows,
             )
-            _time("day view query (one day)", args.runs, lambda: svc.day_visits(session, today), rows)
+            _time(
+                "day view query (one day)", args.runs, lambda: svc.day_visits(session, today), rows
+            )
             _time("follow-ups (open referrals)", args.runs, lambda: svc.follow_ups(session), rows)
             _time(
                 "planner input (logbook demand)",

@@ -69,7 +69,9 @@ def _seed(count: int) -> None:
     themes = programme_svc.ensure_themes(db.session)
     boudeme = Neighbourhood(code="boudeme", name="Boudème")
     db.session.add(boudeme)
-    programme = Programme(year=STOP_DAY.year, month=STOP_DAY.month, status=ProgrammeStatus.PUBLISHED)
+    programme = Programme(
+        year=STOP_DAY.year, month=STOP_DAY.month, status=ProgrammeStatus.PUBLISHED
+    )
     programme.slots = [
         Slot(date=STOP_DAY, half_day=HalfDay.MORNING, neighbourhood=boudeme, theme=themes["taxes"])
     ]

@@ -393,7 +393,9 @@ def with_logbook_demand(
     """Add the visits of the aidants' logbook to the questionnaires' requests, place by place."""
     from app.services.journal import logbook_demand
 
-    demand = {key: value for key, value in logbook_demand(session, place_kind).items() if key in names}
+    demand = {
+        key: value for key, value in logbook_demand(session, place_kind).items() if key in names
+    }
     merged = []
     for place in needs:
         extra = demand.pop(place.code, {})

@@ -188,7 +188,9 @@ def load_draft(
     if not token or len(token) > 200:
         return None
     since = (now or utcnow()) - draft_idle()
-    return session.scalar(_draft_by_token_query(), {"token_hash": hash_token(token), "since": since})
+    return session.scalar(
+        _draft_by_token_query(), {"token_hash": hash_token(token), "since": since}
+    )
 
 
 def draft_idle() -> dt.timedelta:

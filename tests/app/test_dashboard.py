@@ -485,6 +485,7 @@ def test_printable_report(client: FlaskClient, auth, seeded) -> None:  # type: i
     assert MOTHERS in text and "Carte des besoins" in text and text.count("<svg") == 8
     # The report carries its stylesheet (inlined with app.css, app/static_files.py).
     dashboard_css = (Path(__file__).parents[2] / "app/static/css/dashboard.css").read_text()
+
     # Inlined, without comments and layout spaces: compare the rules, all whitespace aside.
     def rules(css: str) -> str:
         return re.sub(r"\s+", "", re.sub(r"/\*.*?\*/", "", css, flags=re.S))

@@ -48,7 +48,8 @@ def test_wtforms_messages_follow_the_locale(app: Flask) -> None:
 
 
 def test_a_page_asks_flask_babel_for_its_translations_once(
-    app: Flask, monkeypatch  # type: ignore[no-untyped-def]
+    app: Flask,
+    monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     """The home page says dozens of strings; Flask-Babel's lookup runs once, not per string."""
     import app.i18n as i18n

@@ -68,13 +68,22 @@ def test_unreachable_server_is_a_mail_error_not_a_crash(app: Flask) -> None:
     ("url", "expected"),
     [
         ("smtp://127.0.0.1:2525", ("smtp", "127.0.0.1", 2525, None, None)),
-        ("smtp+starttls://bus%40ville.fr:p%40ss@mail.ville.fr", ("smtp+starttls", "mail.ville.fr", 587, "bus@ville.fr", "p@ss")),
+        (
+            "smtp+starttls://bus%40ville.fr:p%40ss@mail.ville.fr",
+            ("smtp+starttls", "mail.ville.fr", 587, "bus@ville.fr", "p@ss"),
+        ),
         ("smtps://u:p@mail.ville.fr", ("smtps", "mail.ville.fr", 465, "u", "p")),
     ],
 )
 def test_mail_url_forms(url: str, expected: tuple[object, ...]) -> None:
     settings = parse_mail_url(url)
-    assert (settings.scheme, settings.host, settings.port, settings.username, settings.password) == expected
+    assert (
+        settings.scheme,
+        settings.host,
+        settings.port,
+        settings.username,
+        settings.password,
+    ) == expected
 
 
 @pytest.mark.parametrize("url", ["http://mail.ville.fr", "smtp://", "mailto:bus@ville.fr"])

@@ -51,8 +51,10 @@ def chromium_path() -> str:
     # Debian's package first: another Chromium earlier on the PATH (a Playwright download,
     # say) would test a different browser from the one the brief names.
     debian = Path("/usr/bin/chromium")
-    path = str(debian) if debian.exists() else (
-        shutil.which("chromium") or shutil.which("chromium-browser")
+    path = (
+        str(debian)
+        if debian.exists()
+        else (shutil.which("chromium") or shutil.which("chromium-browser"))
     )
     if not path:
         _missing("No Chromium found on the PATH")

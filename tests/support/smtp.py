@@ -35,9 +35,7 @@ class SmtpSink:
         parsed = message_from_bytes(envelope.original_content or b"", policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         with self._changed:
-            self.messages.append(
-                Received(str(envelope.mail_from), list(envelope.rcpt_tos), parsed)
-            )
+            self.messages.append(Received(str(envelope.mail_from), list(envelope.rcpt_tos), parsed))
             self._changed.notify_all()
         return "250 Message accepted for delivery"
 
