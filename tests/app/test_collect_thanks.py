@@ -35,3 +35,25 @@ def test_an_aidant_is_offered_to_open_the_pass_with_the_person(
     text = page_text(client.get("/merci"))
     assert "Proposez-lui le Pass informatique" in text
     assert '<a class="button" href="/equipe/pass">Ouvrir le Pass avec cette personne</a>' in text
+
+
+def test_the_thank_you_page_offers_reminders_when_email_is_set_up(
+    client: FlaskClient,
+    link: str,  # noqa: F811
+    smtp_server,  # type: ignore[no-untyped-def]
+) -> None:
+    walker = Walker(client)
+    walker.start(f"/q/{link}")
+    walker.answer_all()
+    assert walker.send().status_code == 303
+    thanks = client.get("/merci")
+    assert "Prévenez-moi quand le bus vient près de chez moi" in page_text(thanks)
+    assert 'href="/rappels"' in thanks.get_data(as_text=True)
+
+
+def test_no_reminder_offer_without_email(client: FlaskClient, link: str) -> None:  # noqa: F811
+    walker = Walker(client)
+    walker.start(f"/q/{link}")
+    walker.answer_all()
+    assert walker.send().status_code == 303
+    assert "Prévenez-moi" not in page_text(client.get("/merci"))

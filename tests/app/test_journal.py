@@ -537,3 +537,31 @@ def test_demo_month_of_logbook_and_removal(app_ctx: Flask) -> None:
     seeder.remove(messages.append)
     assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
     assert db.session.scalar(select(func.count()).select_from(Referent)) == 0
+
+
+def test_expired_contacts_are_erased_by_the_day_view_and_by_cron(
+    client: FlaskClient,
+    auth,
+    runner,
+    town,  # type: ignore[no-untyped-def]
+) -> None:
+    """Nobody has to remember the erasure: opening the day view runs it, and so does cron."""
+    today = svc.paris_today()
+    seen_by_the_day_view = _visit_with_contact(today - timedelta(days=200))
+    recent = _visit_with_contact(today - timedelta(days=10))
+    db.session.commit()
+    auth.login("aidant")
+    assert client.get("/journal").status_code == 200
+    db.session.expire_all()
+    assert (seen_by_the_day_view.first_name, seen_by_the_day_view.phone) == ("", "")
+    assert seen_by_the_day_view.email == ""
+    assert recent.phone == "06 39 98 77 66"
+
+    left_for_cron = _visit_with_contact(today - timedelta(days=150))
+    db.session.commit()
+    result = runner.invoke(args=["journal", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 contact(s) erased." in result.output
+    db.session.expire_all()
+    assert (left_for_cron.first_name, left_for_cron.phone, left_for_cron.email) == ("", "", "")
+    assert recent.email == "nadia@example.net"
