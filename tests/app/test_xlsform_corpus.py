@@ -29,6 +29,16 @@ from app.services.forms import import_form
 from tests.conftest import csrf_token, page_text
 
 CORPUS = Path(__file__).parent.parent / "fixtures" / "forms" / "corpus"
+GEOJSON_STOPS = b"""{"type": "FeatureCollection", "name": "arrets_bus",
+"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+"features": [
+{"type": "Feature", "id": "canto", "properties": {"title": "Canto Perdrix, parking", "rang": 1,
+ "horaires": null}, "geometry": {"type": "Point", "coordinates": [5.0521, 43.4163]}},
+{"type": "Feature", "properties": {"id": "auchan", "title": "Centre commercial Auchan",
+ "rang": 2}, "geometry": {"type": "Point", "coordinates": [5.0308, 43.4001]}},
+{"type": "Feature", "properties": {"id": "figuerolles", "title": "Parc de Figuerolles"},
+ "geometry": {"type": "Point", "coordinates": [5.0712, 43.4185]}}
+]}"""
 POSTCODES = b"code,town\n13500,Martigues\n13800,Istres\n"
 
 
@@ -204,6 +214,14 @@ CASES = [
         attachments={"postcodes.csv": POSTCODES},
         pages={"postcode": {"postcode": "13800"}},
         stored={("postcode", 0): "13800", ("town_name", 0): "Istres"},
+    ),
+    Case(
+        # ODK's select_one_from_file with a GeoJSON FeatureCollection, as QGIS writes it: the id
+        # on the feature or in its properties, a title, numbers and nulls among the properties.
+        "24_geojson_stops.md",
+        attachments={"arrets_bus.geojson": GEOJSON_STOPS},
+        pages={"stop": {"stop": "canto"}},
+        stored={("stop", 0): "canto"},
     ),
     Case(
         "18_revealed_required.md",
@@ -436,3 +454,59 @@ def test_a_preview_is_never_stored_as_a_response(app: Flask, client: FlaskClient
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 0
         assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
+
+
+def test_audio_and_video_answers_are_uploaded_checked_and_kept(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A phone sends a voice message and a video through the form (multipart, no JavaScript)."""
+    case = next(c for c in CASES if c.fixture == "05_types_web.md")
+    code, _warnings = _import(app, case, 0)
+    token = csrf_token(client, f"/q/{code}")
+    location = client.post(f"/q/{code}", data={"csrf_token": token}).headers["Location"]
+    assert location.endswith("/repondre/kit")
+    page = client.get(location).get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page
+    shown = re.findall(r'name="shown" value="([^"]+)"', page)
+    voice = b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00" + bytes(range(256)) * 4
+    video = b"\x00\x00\x00\x18ftypmp42" + bytes(200)
+    typed = {"csrf_token": token, "shown": shown, "action": "next", "serial": "3760123456789"}
+
+    # A program instead of a video: refused in French, the rest of the page kept.
+    refused = client.post(
+        location,
+        data={
+            **typed,
+            "message": (io.BytesIO(voice), "message.m4a"),
+            "clip": (io.BytesIO(b"MZ"), "clip.exe"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400
+    assert "Ce type de fichier n'est pas accepté" in page_text(refused)
+    assert 'value="3760123456789"' in refused.get_data(as_text=True)
+
+    sent = client.post(
+        location,
+        data={**typed, "clip": (io.BytesIO(video), "VID_20261203.MP4")},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 303, page_text(sent)[-800:]
+    assert client.get("/questionnaire/verification").status_code == 200
+    done = client.post(
+        "/questionnaire/envoyer", data={"csrf_token": token, "idempotency_key": "u" * 24}
+    )
+    assert done.status_code == 303
+    with app.app_context():
+        rows = {
+            a.question: a.value
+            for a in db.session.scalars(
+                select(Answer).where(Answer.question.in_(["message", "clip"]))
+            )
+        }
+        uploads = Path(app.instance_path) / "uploads"
+        # The voice message sent with the refused page was kept: nobody records it twice.
+        assert rows["message"].endswith(".m4a")
+        assert (uploads / rows["message"]).read_bytes() == voice
+        assert rows["clip"].endswith(".mp4")
+        assert (uploads / rows["clip"]).read_bytes() == video

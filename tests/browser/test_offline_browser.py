@@ -50,7 +50,8 @@ def _wait_ready(page) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def _pending(page, count: int, timeout: int = 10_000) -> None:  # type: ignore[no-untyped-def]
+def _pending(page, count: int, timeout: int = BROWSER_TIMEOUT_MS) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the outbox shows ``count`` entries (a condition, capped by the suite-wide limit)."""
     page.wait_for_selector(
         f"html[data-outbox-pending='{count}']", state="attached", timeout=timeout
     )
