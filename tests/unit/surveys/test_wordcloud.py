@@ -101,3 +101,10 @@ def test_many_words_do_not_overlap() -> None:
             ), (a, b)
     assert len(chart.svg.encode()) < 15_000
     assert len(chart.rows) == 60
+
+
+def test_remembered_tokens_cannot_be_changed_by_a_caller() -> None:
+    """Tokens are remembered per text (each new dashboard filter reads the same texts again)."""
+    first = w.tokens("Les impôts et la CAF")
+    first.append("intrus")
+    assert w.tokens("Les impôts et la CAF") == ["impôts", "CAF"]
