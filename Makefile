@@ -29,6 +29,8 @@ install-test: $(VENV)/.installed-test translations browser-deps
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d app/translations
 
+# Links printed on posters and in emails follow the port `make run PORT=…` serves on.
+run: export MAIRIEBUS_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo
