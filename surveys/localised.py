@@ -42,12 +42,25 @@ def localise(data: Any, language: str = REFERENCE) -> Any:
             translated = data.get(f"{key}_{language}") if language != REFERENCE else None
             if isinstance(translated, str) and translated.strip() and isinstance(value, str):
                 out[key] = translated
+            elif _same_shape_lines(value, translated):
+                out[key] = list(translated)  # a list of lines translated line by line
             else:
                 out[key] = localise(value, language)
         return out
     if isinstance(data, list):
         return [localise(item, language) for item in data]
     return data
+
+
+def _same_shape_lines(french: Any, translated: Any) -> bool:
+    """True when both are lists of non-empty texts of the same length."""
+    return (
+        isinstance(french, list)
+        and isinstance(translated, list)
+        and len(french) == len(translated) > 0
+        and all(isinstance(line, str) for line in french)
+        and all(isinstance(line, str) and line.strip() for line in translated)
+    )
 
 
 def orphans(data: Any, where: str = "") -> list[str]:

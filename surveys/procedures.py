@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from surveys.labels import THEMES
+from surveys.localised import REFERENCE, localise
 
 PROCEDURES_FILE = Path(__file__).with_name("procedures.yaml")
 _CODE = re.compile(r"^[a-z0-9_]+$")
@@ -72,8 +73,8 @@ def parse_procedures(data: object, source: str = "procedures.yaml") -> tuple[Pro
 
 
 @cache
-def load_procedures(path: str | None = None) -> tuple[Procedure, ...]:
-    """Load the procedures file (the shipped one by default), once per process."""
+def load_procedures(path: str | None = None, language: str = REFERENCE) -> tuple[Procedure, ...]:
+    """Load the procedures file (the shipped one by default) in a language, once per process."""
     file = Path(path) if path is not None else PROCEDURES_FILE
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
@@ -81,9 +82,9 @@ def load_procedures(path: str | None = None) -> tuple[Procedure, ...]:
         raise ProceduresError([f"Le fichier « {file.name} » est introuvable."]) from None
     except yaml.YAMLError:
         raise ProceduresError([f"{file.name} n'est pas un YAML lisible."]) from None
-    return parse_procedures(data, file.name)
+    return parse_procedures(localise(data, language), file.name)
 
 
-def by_code(code: str | None) -> Procedure | None:
-    """The shipped procedure with this code, or None."""
-    return next((p for p in load_procedures() if p.code == code), None)
+def by_code(code: str | None, language: str = REFERENCE) -> Procedure | None:
+    """The shipped procedure with this code (names and documents in `language`), or None."""
+    return next((p for p in load_procedures(language=language) if p.code == code), None)

@@ -320,6 +320,13 @@ def _link(endpoint: str, token: str) -> str:
     return base + paths[endpoint]
 
 
+def _page_language() -> str:
+    """The language of the page being built (French outside a request)."""
+    from flask_babel import get_locale
+
+    return str(get_locale() or "fr")
+
+
 def sms_text(subject: str, token: str) -> str:
     """The reminder by text message: the email's subject and the link that stops everything."""
     link = _link("unsubscribe", token)
@@ -414,7 +421,7 @@ def reminder_text(subscription: Subscription, slot: Slot) -> tuple[str, str]:
         lines.append(_("À bord : %(service)s.", service=slot.service.name))
     if slot.note:
         lines.append(slot.note)
-    procedure = procedures.by_code(subscription.procedure)
+    procedure = procedures.by_code(subscription.procedure, subscription.language)
     if procedure is not None:
         documents = "\n".join(f"- {line}" for line in procedure.documents)
         lines.append(
@@ -512,7 +519,7 @@ def demand_per_stop(session: Session, slots: Sequence[Slot]) -> dict[int, StopDe
         counts = per_code.get(slot_neighbourhood_code(slot) or "", Counter())
         named = []
         for code, count in counts.most_common():
-            procedure = procedures.by_code(code) if code else None
+            procedure = procedures.by_code(code, _page_language()) if code else None
             if procedure is not None:
                 named.append((procedure.name, count))
         result[slot.id] = StopDemand(sum(counts.values()), named)

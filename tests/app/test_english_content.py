@@ -256,3 +256,17 @@ def test_planner_reasons_follow_the_coordinators_language(
     english = page_text(client.get(f"/programme/{programme_id}?lang=en"))
     assert "of the requests there are about" in english
     assert "des demandes y concernent" not in english
+
+
+def test_lists_of_lines_are_translated_line_by_line_or_kept_in_french() -> None:
+    data = {
+        "documents": ["un RIB", "une pièce d'identité"],
+        "documents_en": ["bank details", "an identity document"],
+        "notes": ["une ligne", "deux lignes"],
+        "notes_en": ["one line"],  # not the same length: the French is kept whole
+    }
+    assert localise(data, "en") == {
+        "documents": ["bank details", "an identity document"],
+        "notes": ["une ligne", "deux lignes"],
+    }
+    assert localise(data, "fr")["documents"] == ["un RIB", "une pièce d'identité"]

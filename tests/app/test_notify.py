@@ -490,3 +490,40 @@ def test_no_phone_asked_without_a_gateway(
     )
     with app.app_context():
         assert db.session.scalar(select(Subscription.phone)) is None
+
+
+def test_a_resident_reading_in_english_gets_the_procedures_and_documents_in_english(
+    app: Flask,
+    client: FlaskClient,
+    smtp_server,
+    queue,
+    stops: dict[str, int],  # type: ignore[no-untyped-def]
+) -> None:
+    form = page_text(client.get("/rappels?lang=en"))
+    assert "my income tax return" in form
+    assert "ma déclaration d'impôts" not in form
+    answer = _subscribe(
+        client, email=EMAIL, neighbourhoods=["boudeme"], procedure="income_tax_return"
+    )
+    assert answer.status_code == 303
+    work(app)
+    confirm_path = _link(smtp_server.sink.wait_for(1)[0].message, "/rappels/confirmer")
+    client.post(confirm_path, data={"csrf_token": csrf_token(client, confirm_path)})
+    app.test_cli_runner().invoke(args=["notify", "send-due", "--today", "2027-05-10"])
+    work(app)
+    body = smtp_server.sink.wait_for(2)[1].message.get_content()
+    assert "my income tax return" in body
+    assert "- your last tax notice (it shows your tax number)" in body
+    assert "avis d'impôt" not in body
+
+
+def test_every_procedure_has_its_english_line_by_line() -> None:
+    from surveys import procedures
+
+    french = procedures.load_procedures()
+    english = procedures.load_procedures(language="en")
+    assert [p.code for p in english] == [p.code for p in french]
+    for fr, en in zip(french, english, strict=True):
+        assert en.name != fr.name, fr.code
+        assert len(en.documents) == len(fr.documents), fr.code
+        assert not set(en.documents) & set(fr.documents), fr.code

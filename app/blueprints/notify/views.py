@@ -30,7 +30,8 @@ def _fill(form: SubscribeForm) -> None:
     neighbourhoods = db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.name))
     form.neighbourhoods.choices = [SelectChoice(n.code, n.name) for n in neighbourhoods]
     form.procedure.choices = [SelectChoice("", _("Je ne sais pas encore"))] + [
-        SelectChoice(p.code, p.name) for p in procedures.load_procedures()
+        SelectChoice(p.code, p.name)
+        for p in procedures.load_procedures(language=_current_language())
     ]
 
 
