@@ -248,10 +248,11 @@ def _hamming_sample(x: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
         # scikit-learn's silhouette_score(sample_size=..., random_state=seed) draws this sample.
         rows = np.random.RandomState(seed).permutation(len(x))[:SILHOUETTE_SAMPLE]
     sample = x[rows]
-    distance = np.zeros((len(sample), len(sample)), dtype=np.float64)
+    # Counted in small integers (exact), then one division: same values as summing floats.
+    mismatches = np.zeros((len(sample), len(sample)), dtype=np.int16)
     for j in range(x.shape[1]):
-        distance += sample[:, j, None] != sample[None, :, j]
-    return rows, distance / max(x.shape[1], 1)
+        mismatches += sample[:, j, None] != sample[None, :, j]
+    return rows, mismatches / max(x.shape[1], 1)
 
 
 def _silhouette(

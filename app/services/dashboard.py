@@ -563,7 +563,7 @@ def _span_days(wide: pd.DataFrame) -> int:
 def _filter_wide(wide: pd.DataFrame, criteria: A.Filters) -> pd.DataFrame:
     if wide.empty:
         return wide
-    kept = A.filter_responses(wide.loc[:, list(A.RESPONSE_COLUMNS)], criteria)
+    kept = A.filter_responses(wide, criteria, cleaned=True)
     if len(kept) == len(wide):
         return wide
     return wide.loc[wide["response_id"].isin(kept["response_id"])].reset_index(drop=True)
