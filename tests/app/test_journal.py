@@ -565,3 +565,22 @@ def test_expired_contacts_are_erased_by_the_day_view_and_by_cron(
     db.session.expire_all()
     assert (left_for_cron.first_name, left_for_cron.phone, left_for_cron.email) == ("", "", "")
     assert recent.email == "nadia@example.net"
+
+
+def test_procedures_read_in_english_for_an_aidant_in_english(
+    client: FlaskClient, auth, town
+) -> None:  # type: ignore[no-untyped-def]
+    from flask_babel import refresh
+
+    # The test's app context is shared by its requests: the language is looked up afresh.
+    auth.login("aidant")
+    refresh()
+    form = page_text(client.get("/journal/passage?lang=en"))
+    assert "CAF: quarterly return, RSA, activity bonus" in form
+    assert "déclaration trimestrielle" not in form
+    data = {**_form(client), "procedures": "caf_declaration", "outcome": "solved", "minutes": "15"}
+    assert client.post("/journal/passage", data=data).status_code == 303
+    day = page_text(client.get("/journal"))
+    assert "CAF: quarterly return, RSA, activity bonus" in day
+    refresh()
+    assert "CAF : déclaration trimestrielle" in page_text(client.get("/journal?lang=fr"))

@@ -44,7 +44,7 @@ class VisitForm(FlaskForm):
     place = SelectField(_l("Où est le bus"), validate_choice=True)
     procedures = CheckboxesField(
         _l("Démarches"),
-        choices=[SelectChoice(p.code, p.label) for p in domain.PROCEDURES],
+        choices=[SelectChoice(p.code, _l(p.label)) for p in domain.PROCEDURES],  # type: ignore[arg-type]
         validators=[Optional()],
     )
     themes = CheckboxesField(

@@ -42,7 +42,7 @@ def _labels() -> dict[str, object]:
         "outcome_label": outcome_label,
         "status_label": lambda code: str(_STATUSES.get(code, code)),
         "procedure_label": lambda code: (
-            domain.PROCEDURES_BY_CODE[code].label if code in domain.PROCEDURES_BY_CODE else code
+            _(domain.PROCEDURES_BY_CODE[code].label) if code in domain.PROCEDURES_BY_CODE else code
         ),
         "theme_short": lambda code: labels.THEME_SHORT_LABELS.get(code, code),
         "day_label": day_label,
