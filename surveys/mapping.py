@@ -114,17 +114,21 @@ def place_figures(
         grid = np.array([values + [sum(values)]], dtype=np.int64)
         mask = protect_lines(grid, grid < k, k)[0, :-1]
         hidden_by_kind[kind] = dict(zip(counts.index, mask.tolist(), strict=True))
+    # Needs cited per place, one grouping per kind (not one comparison of every row per place).
+    needs_by_kind = {
+        kind: needs.groupby(codes_by_kind[kind].to_numpy(dtype=object, na_value=None)).sum()
+        for kind in KINDS
+    }
     result = []
     for place in places:
         count = int(counts_by_kind[place.kind].get(place.code, 0))
         hidden = hidden_by_kind[place.kind].get(place.code, True) or count < k
-        members = codes_by_kind[place.kind] == place.code
         dominant, dominant_count = None, None
         if count >= k:
             if theme is not None:
                 dominant, dominant_count = theme, count
             else:
-                sums = needs.loc[members.fillna(False).to_numpy()].sum(axis=0)
+                sums = needs_by_kind[place.kind].loc[place.code]
                 if len(sums) and int(sums.max()) >= k:
                     best = int(sums.max())
                     dominant = next(str(c) for c in sums.index if int(sums[c]) == best)
