@@ -333,6 +333,11 @@ class BaseTables:
     passes: pd.DataFrame
     #: True when built by appending new responses to earlier tables (not read in full).
     appended: bool = False
+    #: Pass figures per set of the filters that apply to Passes (period, neighbourhood, channel,
+    #: demo), so that a new collection-point or form filter reuses them (see _pass_figures).
+    pass_figures: dict[tuple[Any, ...], tuple[pd.DataFrame, pd.DataFrame]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def _free_text(answers: pd.DataFrame) -> pd.DataFrame:
@@ -489,18 +494,40 @@ def _pass_frame(passes: pd.DataFrame, filters: DashboardFilters) -> pd.DataFrame
     return passes.loc[:, list(A.PASS_COLUMNS)]
 
 
+#: Sets of Pass figures kept per base tables.
+PASS_FIGURES_KEPT = 8
+
+
+def _pass_figures(
+    tables: BaseTables, filters: DashboardFilters, criteria: A.Filters
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pass levels and the Passes kept (their ids), computed once per set of Pass filters."""
+    memo = getattr(tables, "pass_figures", None)
+    if memo is None:  # tables pickled before this field existed
+        memo = tables.pass_figures = {}
+    key = (filters.demo, criteria.start, criteria.end, criteria.neighbourhoods, criteria.channel)
+    if key not in memo:
+        passes = _pass_frame(tables.passes, filters)
+        kept = A.filter_pass_results(passes, criteria).loc[:, ["pass_id"]]
+        while len(memo) >= PASS_FIGURES_KEPT:
+            memo.pop(next(iter(memo)))
+        memo[key] = (A.pass_levels(passes, criteria), kept)
+    levels, kept = memo[key]
+    return levels.copy(), kept
+
+
 def compute(tables: BaseTables, filters: DashboardFilters, places: Places) -> DashboardData:
     """All figures for one set of filters, from the base tables."""
     criteria = filters.analytics()
     wide = _filter_wide(tables.wide, criteria)
-    passes = _pass_frame(tables.passes, filters)
+    pass_levels, kept_passes = _pass_figures(tables, filters, criteria)
     point_names = places.point_names
     frames: dict[str, pd.DataFrame] = {
         "requests_by_theme": A.requests_by_theme(wide),
         "how_heard": A.how_heard(wide),
         "expectations": A.expectations(wide),
         "age_by_neighbourhood": A.age_by_neighbourhood(wide),
-        "pass_levels": A.pass_levels(passes, criteria),
+        "pass_levels": pass_levels,
         "answers_over_time": A.answers_over_time(
             wide, "month" if _span_days(wide) > 180 else "week"
         ),
@@ -526,7 +553,7 @@ def compute(tables: BaseTables, filters: DashboardFilters, places: Places) -> Da
     data = DashboardData(
         filters=filters,
         version=tables.version,
-        key=key_figures(wide, A.filter_pass_results(passes, criteria)),
+        key=key_figures(wide, kept_passes),
         personas=persona_result,
         frames=frames,
         charts=charts,

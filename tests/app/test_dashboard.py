@@ -634,3 +634,32 @@ def test_cli_profiles_show(runner, seeded) -> None:  # type: ignore[no-untyped-d
     assert summary["people"] == 20
     bad = runner.invoke(args=["profiles", "show", "--demo", "zzz"])
     assert bad.exit_code != 0
+
+
+def test_pass_figures_are_reused_by_filters_that_do_not_apply_to_passes(
+    app: Flask, seeded: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A point or form filter leaves the Pass figures as they were: they are computed once."""
+    calls: list[object] = []
+    real = service.A.pass_levels
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service.A, "pass_levels", counted)
+    with app.app_context():
+        tables = service.build_tables(db.session)
+        places = service.load_places(db.session)
+        everybody = service.compute(tables, service.DashboardFilters(), places)
+        auchan = service.compute(
+            tables, service.DashboardFilters(collection_point="auchan", form_id="mairiebus"), places
+        )
+        with_demo = service.compute(tables, service.DashboardFilters(demo="all"), places)
+    assert len(calls) == 2  # the default view, then the demo answers included
+    assert auchan.frames["pass_levels"].equals(everybody.frames["pass_levels"])
+    assert auchan.key["passes"] == everybody.key["passes"]
+    assert with_demo.key["passes"] == 16
+    # Each view has its own copy: changing one does not change the other.
+    auchan.frames["pass_levels"].loc[0, "passes"] = 999
+    assert not everybody.frames["pass_levels"].equals(auchan.frames["pass_levels"])
