@@ -509,8 +509,8 @@ def _pass_figures(
     if key not in memo:
         passes = _pass_frame(tables.passes, filters)
         kept = A.filter_pass_results(passes, criteria).loc[:, ["pass_id"]]
-        while len(memo) >= PASS_FIGURES_KEPT:
-            memo.pop(next(iter(memo)))
+        if len(memo) >= PASS_FIGURES_KEPT:
+            memo.clear()  # a handful of filter sets at a time; a background refresh may share it
         memo[key] = (A.pass_levels(passes, criteria), kept)
     levels, kept = memo[key]
     return levels.copy(), kept

@@ -320,7 +320,7 @@ def _link(endpoint: str, token: str) -> str:
     return base + paths[endpoint]
 
 
-def _page_language() -> str:
+def current_language() -> str:
     """The language of the page being built (French outside a request)."""
     from flask_babel import get_locale
 
@@ -519,7 +519,7 @@ def demand_per_stop(session: Session, slots: Sequence[Slot]) -> dict[int, StopDe
         counts = per_code.get(slot_neighbourhood_code(slot) or "", Counter())
         named = []
         for code, count in counts.most_common():
-            procedure = procedures.by_code(code, _page_language()) if code else None
+            procedure = procedures.by_code(code, current_language()) if code else None
             if procedure is not None:
                 named.append((procedure.name, count))
         result[slot.id] = StopDemand(sum(counts.values()), named)

@@ -31,7 +31,7 @@ def _fill(form: SubscribeForm) -> None:
     form.neighbourhoods.choices = [SelectChoice(n.code, n.name) for n in neighbourhoods]
     form.procedure.choices = [SelectChoice("", _("Je ne sais pas encore"))] + [
         SelectChoice(p.code, p.name)
-        for p in procedures.load_procedures(language=_current_language())
+        for p in procedures.load_procedures(language=svc.current_language())
     ]
 
 
@@ -57,7 +57,7 @@ def subscribe():  # type: ignore[no-untyped-def]
                 form.email.data or "",
                 form.neighbourhoods.data or [],
                 form.procedure.data or None,
-                language=_current_language(),
+                language=svc.current_language(),
                 phone=normalise_phone(form.phone.data or "") if "phone" in form else None,
             )
         except svc.NotifyError as error:
@@ -70,12 +70,6 @@ def subscribe():  # type: ignore[no-untyped-def]
     elif form.is_submitted():
         status = 400
     return render_template("notify/subscribe.html", form=form), status
-
-
-def _current_language() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale() or "fr")
 
 
 @bp.route("/rappels/envoye", methods=["GET"])
