@@ -34,6 +34,8 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app import static_files
+
 #: Tables whose changes never alter a first visit's page: answers, sittings, counters, logbook.
 UNRELATED_TABLES = frozenset(
     {
@@ -175,12 +177,12 @@ def _keep(result: object, stamp: int, seconds: float) -> _Page | None:
         if not token or token not in body:
             return None
         body = body.replace(token, _TOKEN_MARK)
-    styles = tuple(g.get("csp_style_sources", ()))
+    styles = tuple(static_files.style_sources())
     return _Page(body, styles, has_token, stamp, time.monotonic() + seconds)
 
 
 def _serve(page: _Page) -> str:
-    g.csp_style_sources = list(page.style_sources)
+    static_files.add_style_sources(page.style_sources)
     if not page.has_token:
         return page.body
     return page.body.replace(_TOKEN_MARK, generate_csrf())

@@ -193,9 +193,7 @@ def page_styles(head: str, base: str = "css/app.css") -> Markup:
             )
             return Markup(links + _STYLESHEET_LINK.sub(keep_others, head))
         cache[key] = style
-    sources = g.setdefault("csp_style_sources", [])
-    if style.csp_source not in sources:
-        sources.append(style.csp_source)
+    add_style_sources([style.csp_source])
     return style.markup + Markup(_STYLESHEET_LINK.sub(keep_others, head))
 
 
@@ -213,6 +211,12 @@ def _current_name(assets: StaticAssets, filename: str) -> str | None:
 def style_sources() -> list[str]:
     """The CSP sources (hashes) of the inline styles this request's page carries."""
     return list(g.get("csp_style_sources", ()))
+
+
+def add_style_sources(new: list[str] | tuple[str, ...]) -> None:
+    """Allow these inline styles in this request's CSP (a page rendered or served from a store)."""
+    sources = g.setdefault("csp_style_sources", [])
+    sources.extend(source for source in new if source not in sources)
 
 
 def _assets() -> StaticAssets:
