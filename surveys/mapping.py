@@ -114,11 +114,16 @@ def place_figures(
         grid = np.array([values + [sum(values)]], dtype=np.int64)
         mask = protect_lines(grid, grid < k, k)[0, :-1]
         hidden_by_kind[kind] = dict(zip(counts.index, mask.tolist(), strict=True))
-    # Needs cited per place, one grouping per kind (not one comparison of every row per place).
-    needs_by_kind = {
-        kind: needs.groupby(codes_by_kind[kind].to_numpy(dtype=object, na_value=None)).sum()
-        for kind in KINDS
-    }
+    # Needs cited per place, one grouping per kind (not one comparison of every row per place);
+    # a map of one theme names that theme, so it needs none.
+    needs_by_kind = (
+        {
+            kind: needs.groupby(codes_by_kind[kind].to_numpy(dtype=object, na_value=None)).sum()
+            for kind in KINDS
+        }
+        if theme is None
+        else {}
+    )
     result = []
     for place in places:
         count = int(counts_by_kind[place.kind].get(place.code, 0))
