@@ -9,11 +9,15 @@ from tests.app.test_collect_views import Walker, link  # noqa: F401 - `link` is 
 from tests.conftest import csrf_token, page_text
 
 
-def test_a_resident_is_offered_the_pass_after_answering(client: FlaskClient, link: str) -> None:  # noqa: F811
+def _answer_from_the_poster(client: FlaskClient, code: str) -> None:
     walker = Walker(client)
-    walker.start(f"/q/{link}")
+    walker.start(f"/q/{code}")
     walker.answer_all()
     assert walker.send().status_code == 303
+
+
+def test_a_resident_is_offered_the_pass_after_answering(client: FlaskClient, link: str) -> None:  # noqa: F811
+    _answer_from_the_poster(client, link)
     thanks = client.get("/merci")
     text = page_text(thanks)
     assert "Et vous, où en êtes-vous avec le numérique ?" in text
@@ -42,18 +46,12 @@ def test_the_thank_you_page_offers_reminders_when_email_is_set_up(
     link: str,  # noqa: F811
     smtp_server,  # type: ignore[no-untyped-def]
 ) -> None:
-    walker = Walker(client)
-    walker.start(f"/q/{link}")
-    walker.answer_all()
-    assert walker.send().status_code == 303
+    _answer_from_the_poster(client, link)
     thanks = client.get("/merci")
     assert "Prévenez-moi quand le bus vient près de chez moi" in page_text(thanks)
     assert 'href="/rappels"' in thanks.get_data(as_text=True)
 
 
 def test_no_reminder_offer_without_email(client: FlaskClient, link: str) -> None:  # noqa: F811
-    walker = Walker(client)
-    walker.start(f"/q/{link}")
-    walker.answer_all()
-    assert walker.send().status_code == 303
+    _answer_from_the_poster(client, link)
     assert "Prévenez-moi" not in page_text(client.get("/merci"))

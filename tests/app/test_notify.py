@@ -113,6 +113,18 @@ def _link(message: EmailMessage, path: str) -> str:
     return match.group(1)
 
 
+def _confirmed_then_reminded(app: Flask, client: FlaskClient, smtp_server, **data: object):  # type: ignore[no-untyped-def]
+    """Subscribe through the form, confirm by the emailed link, and return the reminder sent
+    the day before STOP_DAY (the second email)."""
+    assert _subscribe(client, **data).status_code == 303
+    work(app)
+    confirm_path = _link(smtp_server.sink.wait_for(1)[0].message, "/rappels/confirmer")
+    client.post(confirm_path, data={"csrf_token": csrf_token(client, confirm_path)})
+    app.test_cli_runner().invoke(args=["notify", "send-due", "--today", "2027-05-10"])
+    work(app)
+    return smtp_server.sink.wait_for(2)[1].message
+
+
 def _rows_mentioning(value: str) -> list[str]:
     """Every table row, in any table, whose text contains ``value``."""
     found = []
@@ -439,16 +451,11 @@ def test_reminder_by_text_message_too_when_a_gateway_is_configured(
     form = client.get("/rappels").get_data(as_text=True)
     assert 'type="tel"' in form
     assert 'autocomplete="tel"' in form
-    answer = _subscribe(client, email=EMAIL, neighbourhoods=["boudeme"], phone="06.12.34.56.78")
-    assert answer.status_code == 303
-    work(app)
-    confirm_path = _link(smtp_server.sink.wait_for(1)[0].message, "/rappels/confirmer")
-    client.post(confirm_path, data={"csrf_token": csrf_token(client, confirm_path)})
+    reminder = _confirmed_then_reminded(
+        app, client, smtp_server, email=EMAIL, neighbourhoods=["boudeme"], phone="06.12.34.56.78"
+    )
     with app.app_context():
         assert db.session.scalar(select(Subscription.phone)) == "+33612345678"
-    app.test_cli_runner().invoke(args=["notify", "send-due", "--today", "2027-05-10"])
-    work(app)
-    reminder = smtp_server.sink.wait_for(2)[1].message
     assert len(sms_gateway) == 1
     sms = sms_gateway[0]
     assert sms["to"] == "+33612345678"
@@ -502,16 +509,15 @@ def test_a_resident_reading_in_english_gets_the_procedures_and_documents_in_engl
     form = page_text(client.get("/rappels?lang=en"))
     assert "my income tax return" in form
     assert "ma déclaration d'impôts" not in form
-    answer = _subscribe(
-        client, email=EMAIL, neighbourhoods=["boudeme"], procedure="income_tax_return"
+    reminder = _confirmed_then_reminded(
+        app,
+        client,
+        smtp_server,
+        email=EMAIL,
+        neighbourhoods=["boudeme"],
+        procedure="income_tax_return",
     )
-    assert answer.status_code == 303
-    work(app)
-    confirm_path = _link(smtp_server.sink.wait_for(1)[0].message, "/rappels/confirmer")
-    client.post(confirm_path, data={"csrf_token": csrf_token(client, confirm_path)})
-    app.test_cli_runner().invoke(args=["notify", "send-due", "--today", "2027-05-10"])
-    work(app)
-    body = smtp_server.sink.wait_for(2)[1].message.get_content()
+    body = reminder.get_content()
     assert "my income tax return" in body
     assert "- your last tax notice (it shows your tax number)" in body
     assert "avis d'impôt" not in body
