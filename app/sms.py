@@ -8,10 +8,10 @@ or sit behind a small adapter). Another provider is one class with a ``send`` me
 from __future__ import annotations
 
 import json
-import re
 import urllib.request
 from typing import Protocol
 
+import phonenumbers
 from flask import current_app
 
 TIMEOUT_SECONDS = 15
@@ -54,28 +54,20 @@ class HttpSmsSender:
             raise SmsError(f"SMS provider unreachable: {error!r}") from error
 
 
-_SEPARATORS = re.compile(r"[\s.\-/()]+")
-
-
 def normalise_phone(typed: str) -> str | None:
     """The E.164 form of a phone number as people write it, or None when it is not one.
 
-    French numbers are written ``06 12 34 56 78``, ``06.12.34.56.78``, ``+33 6 12 34 56 78``,
-    ``+33 (0)6…`` or ``0033 6…``; any other country is accepted in its ``+`` or ``00`` form
-    (9 to 15 digits: E.164 allows 15, and no mobile number is shorter than 9).
+    French numbers as written here (``06 12 34 56 78``, ``06.12.34.56.78``, ``+33 (0)6…``,
+    ``0033 6…``) and any other country in its ``+`` or ``00`` form; Google's libphonenumber
+    data (the ``phonenumbers`` package) says which numbers exist.
     """
-    number = _SEPARATORS.sub("", typed.strip()).replace("+33(0)", "+33")
-    if number.startswith("+330"):
-        number = "+33" + number[4:]
-    if number.startswith("00"):
-        number = "+" + number[2:]
-    if re.fullmatch(r"0[1-9]\d{8}", number):
-        return "+33" + number[1:]
-    if number.startswith("+33"):
-        return number if re.fullmatch(r"\+33[1-9]\d{8}", number) else None
-    if re.fullmatch(r"\+[1-9]\d{8,14}", number):
-        return number
-    return None
+    try:
+        number = phonenumbers.parse(typed, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def sms_enabled() -> bool:
