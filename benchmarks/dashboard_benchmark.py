@@ -524,11 +524,18 @@ def run(database_url: str | None, responses: int, repeat: int = 5) -> dict[str, 
             "?neighbourhood=jonquieres&channel=self",
             "?start=2026-01-01&end=2026-06-30",
             "?point=auchan&demo=all",
+            # The heaviest: every response kept (demo answers included), personas on all.
+            "?demo=all",
+            "?channel=self&demo=all",
         ]
         each = {query: page(query) for query in combos}
         for query, seconds in each.items():
             print(f"  new filter {query:<42} {seconds:.3f} s", flush=True)
         results["new_filters_cold_max_s"] = max(each.values())
+        # A new worker asked for a filter nobody asked for yet: tables from the store, then
+        # the figures computed.
+        cache.clear()
+        results["new_worker_new_filter_s"] = page("?neighbourhood=carro&demo=all")
         page()  # the default view again in this worker's memory
         with app.app_context():
             # Breakdown of a cold load, without the page around it.
@@ -611,6 +618,7 @@ def _print(results: dict[str, object]) -> None:
         "new_worker_first_s",
         "new_worker_other_filter_s",
         "new_filters_cold_max_s",
+        "new_worker_new_filter_s",
         "after_new_answer_s",
         "background_refresh_s",
         "after_refresh_s",

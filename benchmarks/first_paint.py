@@ -71,6 +71,20 @@ FCP_SCRIPT = """new Promise(resolve => {
   }).observe({type: 'paint', buffered: true});
 })"""
 NAVIGATION_TIMEOUT_MS = 60_000
+#: With --detail: when the page's own steps happened, and each resource (profile of a load).
+DETAIL_SCRIPT = """(() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const round = (v) => Math.round(v);
+  return {
+    response_start: round(nav.responseStart), response_end: round(nav.responseEnd),
+    dom_interactive: round(nav.domInteractive),
+    dom_content_loaded: round(nav.domContentLoadedEventEnd), load: round(nav.loadEventEnd),
+    html_bytes: nav.transferSize,
+    resources: performance.getEntriesByType('resource').map(r => [
+      r.name.replace(location.origin, ''), round(r.startTime), round(r.responseEnd),
+      r.renderBlockingStatus || '', r.transferSize]),
+  };
+})()"""
 
 
 @dataclass
@@ -103,7 +117,9 @@ def cases(code: str) -> list[PageCase]:
     ]
 
 
-def first_paint(browser, base_url: str, case: PageCase, profile: dict) -> float:  # type: ignore[no-untyped-def,type-arg]
+def first_paint(
+    browser, base_url: str, case: PageCase, profile: dict, detail: bool = False
+) -> float:  # type: ignore[no-untyped-def,type-arg]
     """Milliseconds to the first contentful paint of one cold load."""
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     try:
@@ -125,6 +141,12 @@ def first_paint(browser, base_url: str, case: PageCase, profile: dict) -> float:
         # A promise awaited by evaluate (wait_for_function would eval a string, which the
         # page's CSP forbids in some Chromium builds).
         value = page.evaluate(FCP_SCRIPT)
+        if detail:
+            steps = page.evaluate(DETAIL_SCRIPT)
+            resources = steps.pop("resources")
+            print(f"    {case.path} FCP {value:.0f} ms, {steps}", flush=True)
+            for name, start, end, blocking, size in resources:
+                print(f"      {name} {start}-{end} ms {blocking} {size} B", flush=True)
         return float(value)
     finally:
         context.close()
@@ -154,10 +176,14 @@ def measure(args: argparse.Namespace, admin_url: str | None) -> list[tuple[str, 
                     executable_path=chromium, headless=True, args=CHROMIUM_ARGS
                 )
                 for case in cases(code):
+                    if args.only and args.only not in case.name:
+                        continue
                     timings: dict[str, list[float]] = {label: [] for label, _ in servers}
                     for run in range(args.runs + 1):
                         for label, server in servers:
-                            value = first_paint(browser, server.url, case, profile)
+                            value = first_paint(
+                                browser, server.url, case, profile, detail=args.detail
+                            )
                             if run:  # the first load of each page warms the server up
                                 timings[label].append(value)
                     for label, _server in servers:
@@ -173,7 +199,7 @@ def measure(args: argparse.Namespace, admin_url: str | None) -> list[tuple[str, 
                 with Gunicorn("benchmarks.hello_app:app") as hello:
                     floor = PageCase("bare HTML page (floor)", "/page")
                     values = [
-                        first_paint(browser, hello.url, floor, profile)
+                        first_paint(browser, hello.url, floor, profile, detail=args.detail)
                         for _ in range(args.runs + 1)
                     ][1:]
                     median = statistics.median(values)
@@ -197,6 +223,10 @@ def main() -> None:
     parser.add_argument("--base", default=None, help="a checkout of the code to compare with")
     parser.add_argument("--database-url", default=None, help="PostgreSQL admin URL")
     parser.add_argument("--compress", action="store_true", help="MAIRIEBUS_COMPRESS=1")
+    parser.add_argument(
+        "--detail", action="store_true", help="print each load's timings and resources"
+    )
+    parser.add_argument("--only", default=None, help="measure only the pages whose name has this")
     args = parser.parse_args()
     print(
         f"# {date.today()} on {platform.node()} ({os.cpu_count()} cores, load "

@@ -626,7 +626,11 @@ def latest_pass_levels(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def pass_levels(
-    results: pd.DataFrame, filters: Filters | None = None, *, k: int = MIN_PEOPLE
+    results: pd.DataFrame,
+    filters: Filters | None = None,
+    *,
+    k: int = MIN_PEOPLE,
+    kept: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Pass levels by domain and neighbourhood, from the latest level of each pass per domain.
 
@@ -634,13 +638,15 @@ def pass_levels(
     1 decimal), level_0 .. level_4 (Int64 counts of passes at that level). One row per domain and
     neighbourhood seen, plus a "total" row per domain. Within a domain the level counts and
     passes add up, so hidden cells are protected across levels and neighbourhoods.
+    `kept` is `filter_pass_results(results, filters)` when the caller already has it.
     """
-    kept = filter_pass_results(results, filters)
+    if kept is None:
+        kept = filter_pass_results(results, filters)
     latest = latest_pass_levels(kept)
     latest["neighbourhood"] = latest["neighbourhood"].fillna("unknown")
     frames = []
-    for domain in sorted(latest["domain"].astype(str).unique()):
-        part = latest.loc[latest["domain"].astype(str) == domain]
+    # One grouping by domain (sorted), not one comparison of every row per domain.
+    for domain, part in latest.groupby(latest["domain"].astype(str), sort=True):
         present = set(part["neighbourhood"].unique().tolist())
         known = [c for c in choice_codes("neighbourhood") if c in present]
         hoods = known + sorted(present - set(known))
@@ -812,18 +818,28 @@ def _top_profiles(
     profiles: pd.DataFrame, groups: pd.Series, questions: Sequence[str]
 ) -> dict[str, tuple[tuple[str, ...], int]]:
     """Per group, its most frequent profile (ties: first in code order) and how many have it."""
-    # One groupby over everybody instead of one tally per group; "\x00" stands for "no answer"
-    # and sorts before any code, as it did when profiles were compared as Python tuples.
-    keys = profiles.fillna("\x00").astype(object)
-    keys.columns = [f"q{i}" for i in range(len(questions))]
-    keys["group"] = groups.astype(object).to_numpy()
-    columns = list(keys.columns[:-1])
-    tally = keys.groupby(["group", *columns], sort=False).size().reset_index(name="n")
+    # One groupby over everybody instead of one tally per group, on integer codes: each
+    # answer's code follows the answers' sorted order and "no answer" is -1, so ties still go
+    # to the first profile in code order, as when profiles were compared as Python tuples
+    # with "\x00" (sorting before any code) for "no answer".
+    columns = [f"q{i}" for i in range(len(questions))]
+    keys: dict[str, np.ndarray] = {}
+    answers: list[np.ndarray] = []
+    for column, question in zip(columns, profiles.columns, strict=True):
+        positions, values = pd.factorize(profiles[question], sort=True, use_na_sentinel=True)
+        keys[column] = positions
+        answers.append(np.asarray(values, dtype=object))
+    group_positions, group_values = pd.factorize(groups.astype(object), sort=True)
+    frame = pd.DataFrame({"group": group_positions, **keys})
+    tally = frame.groupby(["group", *columns], sort=False).size().reset_index(name="n")
     tally = tally.sort_values(
         ["group", "n", *columns], ascending=[True, False, *([True] * len(columns))], kind="stable"
     ).drop_duplicates("group", keep="first")
     return {
-        str(r[0]): (tuple(str(v) for v in r[1:-1]), int(r[-1]))
+        str(group_values[r[0]]): (
+            tuple("\x00" if code < 0 else str(answers[i][code]) for i, code in enumerate(r[1:-1])),
+            int(r[-1]),
+        )
         for r in tally.itertuples(index=False, name=None)
     }
 

@@ -117,10 +117,7 @@ def place_figures(
     # Needs cited per place, one grouping per kind (not one comparison of every row per place);
     # a map of one theme names that theme, so it needs none.
     needs_by_kind = (
-        {
-            kind: needs.groupby(codes_by_kind[kind].to_numpy(dtype=object, na_value=None)).sum()
-            for kind in KINDS
-        }
+        {kind: needs.groupby(codes_by_kind[kind], dropna=True).sum() for kind in KINDS}
         if theme is None
         else {}
     )

@@ -125,12 +125,13 @@ def _distinctive(block: pd.DataFrame) -> pd.Series:
         return pd.Series(UNKNOWN, index=block.index, dtype="string")
     totals = block.sum(axis=0)
     order = sorted(range(len(block.columns)), key=lambda i: (int(totals.iloc[i]), i))
-    result = pd.Series(UNKNOWN, index=block.index, dtype="string")
-    # Assign from the most cited to the least, so the rarest code wins.
+    # Position in [unknown, *codes] per person, assigned from the most cited code to the
+    # least, so the rarest code wins; then one lookup of the codes themselves.
+    chosen = np.zeros(len(block), dtype=np.intp)
     for position in reversed(order):
-        code = block.columns[position]
-        result = result.mask(block[code].astype(bool), code)
-    return result
+        chosen[block.iloc[:, position].to_numpy(dtype=bool)] = position + 1
+    codes = pd.array([UNKNOWN, *map(str, block.columns)], dtype="string")
+    return pd.Series(codes.take(chosen), index=block.index, dtype="string")
 
 
 def _household(values: pd.Series) -> pd.Series:
@@ -174,8 +175,20 @@ def persona_features(wide: pd.DataFrame) -> pd.DataFrame:
 
 
 def _encode(features: pd.DataFrame) -> np.ndarray:
-    columns = [pd.factorize(features[c], sort=True)[0] for c in features.columns]
-    return np.column_stack(columns).astype(np.int64)
+    return _factorize(features)[0]
+
+
+def _factorize(features: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Integer codes per person and feature, and each feature's answers in sorted order
+    (code i is the i-th answer, so the smallest code is the first answer alphabetically)."""
+    codes, uniques = [], []
+    for column in features.columns:
+        positions, values = pd.factorize(features[column], sort=True)
+        codes.append(positions)
+        uniques.append(np.asarray(values, dtype=object))
+    if not codes:
+        return np.empty((len(features), 0), dtype=np.int64), uniques
+    return np.column_stack(codes).astype(np.int64), uniques
 
 
 def _mismatches(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
@@ -286,10 +299,17 @@ def _silhouette(
 
 
 def cluster(
-    features: pd.DataFrame, *, seed: int = 0, k_range: Sequence[int] = K_RANGE
+    features: pd.DataFrame,
+    *,
+    seed: int = 0,
+    k_range: Sequence[int] = K_RANGE,
+    encoded: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int, dict[int, float], dict[int, float]]:
-    """Cluster label per person, the chosen k, and silhouette and cost per k tried."""
-    x = _encode(features)
+    """Cluster label per person, the chosen k, and silhouette and cost per k tried.
+
+    `encoded` is `_encode(features)` when the caller already has it.
+    """
+    x = _encode(features) if encoded is None else encoded
     rng = np.random.default_rng(seed)
     fit_rows = (
         np.sort(rng.choice(len(x), MAX_FIT_ROWS, replace=False))
@@ -443,6 +463,19 @@ def _feature_trait(
     return Trait(question, code, label, count, round(count * 100 / size, 1))
 
 
+#: Questions whose most cited answers describe a group (see `_top`).
+TOP_QUESTIONS = ("needs", "frequency", "preferred_days", "preferred_times", "preferred_place")
+
+
+def _columns_of(wide: pd.DataFrame, questions: Sequence[str]) -> list[Any]:
+    """The wide table's columns of these questions: the answer itself and its one-hot block."""
+    return [
+        c
+        for c in wide.columns
+        if isinstance(c, str) and (c in questions or c.split("/", 1)[0] in questions)
+    ]
+
+
 def find_personas(
     wide: pd.DataFrame,
     *,
@@ -466,8 +499,12 @@ def find_personas(
             (), None, people, people, f"Trop peu de réponses ({people}) pour dégager des profils."
         )
     features = persona_features(wide).reset_index(drop=True)
-    members_all = wide.reset_index(drop=True)
-    labels, best, silhouettes, costs = cluster(features, seed=seed, k_range=k_range)
+    # Only the answers the groups' needs and expectations are read from (copying every column
+    # of the wide table for each group cost more than the clustering).
+    members_all = wide.loc[:, _columns_of(wide, TOP_QUESTIONS)].reset_index(drop=True)
+    x, answers = _factorize(features)
+    labels, best, silhouettes, costs = cluster(features, seed=seed, k_range=k_range, encoded=x)
+    position = {feature: j for j, feature in enumerate(features.columns)}
     criterion = (
         f"Les personnes sont réparties en {best} groupes : dans chaque groupe, elles ont "
         "répondu de façon proche, et les groupes se distinguent le plus possible les uns des "
@@ -481,14 +518,18 @@ def find_personas(
         if size < k:
             hidden += size
             continue
-        group = features.iloc[index]
         members = members_all.iloc[index]
-        modes = {f: group[f].value_counts() for f in PERSONA_FEATURES}
+        # Answers counted on the integer codes: the most frequent answer, ties going to the
+        # first alphabetically (the smallest code).
+        group = x[index]
+        modes = {}
+        for feature in PERSONA_FEATURES:
+            j = position[feature]
+            counts = np.bincount(group[:, j], minlength=len(answers[j]))
+            modes[feature] = (str(answers[j][int(counts.argmax())]), int(counts.max()))
 
-        def mode(feature: str, modes: dict[str, pd.Series] = modes) -> tuple[str, int]:
-            tally = modes[feature]
-            best_count = int(tally.max())
-            return min(str(c) for c, n in tally.items() if n == best_count), best_count
+        def mode(feature: str, modes: dict[str, tuple[str, int]] = modes) -> tuple[str, int]:
+            return modes[feature]
 
         defining = []
         for feature in PERSONA_FEATURES:
@@ -498,7 +539,7 @@ def find_personas(
         defining.sort(key=lambda t: -t.count)
         needs = _top(members, "needs", k=k, limit=3)
         expectations = []
-        for question in ("frequency", "preferred_days", "preferred_times", "preferred_place"):
+        for question in TOP_QUESTIONS[1:]:
             expectations += _top(members, question, k=k, limit=1)
         sentence_parts: dict[str, Any] = {}
         facts: list[str] = []

@@ -508,10 +508,11 @@ def _pass_figures(
     key = (filters.demo, criteria.start, criteria.end, criteria.neighbourhoods, criteria.channel)
     if key not in memo:
         passes = _pass_frame(tables.passes, filters)
-        kept = A.filter_pass_results(passes, criteria).loc[:, ["pass_id"]]
+        filtered = A.filter_pass_results(passes, criteria)
+        levels = A.pass_levels(passes, criteria, kept=filtered)
         if len(memo) >= PASS_FIGURES_KEPT:
             memo.clear()  # a handful of filter sets at a time; a background refresh may share it
-        memo[key] = (A.pass_levels(passes, criteria), kept)
+        memo[key] = (levels, filtered.loc[:, ["pass_id"]])
     levels, kept = memo[key]
     return levels.copy(), kept
 
