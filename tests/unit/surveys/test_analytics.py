@@ -107,6 +107,16 @@ def test_wide_has_one_row_per_person_and_one_hot_choices(wide: pd.DataFrame) -> 
     assert str(wide.loc[0, "submitted_local"].tz) == "Europe/Paris"
 
 
+def test_text_columns_are_stored_by_pyarrow_with_missing_answers_as_na(wide: pd.DataFrame) -> None:
+    # Importing `surveys` makes pandas keep "string" columns in Arrow (issue 17: the dashboard's
+    # grouping and counting run in C++); the missing-value rules stay those of pd.NA.
+    points = wide["collection_point"]
+    assert isinstance(points.dtype, pd.StringDtype) and points.dtype.storage == "pyarrow"
+    assert points.loc[wide["response_id"] == 18].isna().all()
+    assert points.isna().sum() == 3
+    assert points.value_counts().to_dict() == {"auchan": 11, "parc_figuerolles": 6}
+
+
 def test_explode_choices(answers: pd.DataFrame) -> None:
     long = a.explode_choices(answers)
     nine = long.loc[(long["response_id"] == 9) & (long["question"] == "reason"), "value"]
