@@ -156,6 +156,24 @@ def first_paint(
         context.close()
 
 
+def _saved_pages(browser, profile: dict, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """Pages saved as files (``--saved DIR``, e.g. a page and the same page without its
+    ``<style>``), served by the bare app: what their HTML and CSS cost Chromium."""
+    folder = Path(args.saved).resolve()
+    with Gunicorn("benchmarks.hello_app:app", env={"SAVED_PAGES_DIR": str(folder)}) as saved:
+        for file in sorted(folder.glob("*.html")):
+            case = PageCase(f"saved {file.stem}", f"/saved/{file.stem}")
+            values = [
+                first_paint(browser, saved.url, case, profile, detail=args.detail)
+                for _ in range(args.runs + WARM_UP_LOADS)
+            ][WARM_UP_LOADS:]
+            print(
+                f"{'saved':6} {case.name:28} FCP median {statistics.median(values):6.0f} ms "
+                f"({min(values):.0f}-{max(values):.0f})",
+                flush=True,
+            )
+
+
 def measure(args: argparse.Namespace, admin_url: str | None) -> list[tuple[str, str, float, int]]:
     """(code label, page, median ms, runs) for each server and page."""
     from playwright.sync_api import sync_playwright
@@ -198,6 +216,8 @@ def measure(args: argparse.Namespace, admin_url: str | None) -> list[tuple[str, 
                             flush=True,
                         )
                         rows.append((label, case.name, median, len(timings[label])))
+                if args.saved:
+                    _saved_pages(browser, profile, args)
                 # The floor: a 180-byte page from a bare Flask app, same server, same profile.
                 # What a page costs beyond it is what the page itself can still win.
                 with Gunicorn("benchmarks.hello_app:app") as hello:
@@ -231,6 +251,9 @@ def main() -> None:
         "--detail", action="store_true", help="print each load's timings and resources"
     )
     parser.add_argument("--only", default=None, help="measure only the pages whose name has this")
+    parser.add_argument(
+        "--saved", default=None, help="also measure the .html files of this folder, as files"
+    )
     args = parser.parse_args()
     print(
         f"# {date.today()} on {platform.node()} ({os.cpu_count()} cores, load "

@@ -18,3 +18,19 @@ def bare_page() -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Bonjour</title></head><body><p>Bonjour</p></body></html>"
     )
+
+
+@app.get("/saved/<name>")
+def saved_page(name: str) -> str:
+    """A page saved from Mairie Bus (``first_paint.py --saved DIR``), served as a plain file:
+    what Chromium spends on that HTML and CSS alone, without our server."""
+    import os
+    from pathlib import Path
+
+    from flask import abort
+
+    folder = Path(os.environ.get("SAVED_PAGES_DIR", "/nonexistent"))
+    path = folder / f"{name}.html"
+    if "/" in name or not path.is_file():
+        abort(404)
+    return path.read_text(encoding="utf-8")
