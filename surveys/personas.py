@@ -521,7 +521,7 @@ def find_personas(
         members = members_all.iloc[index]
         # Answers counted on the integer codes: the most frequent answer, ties going to the
         # first alphabetically (the smallest code).
-        group = x[index]
+        group = x[index]  # no code is -1 (missing): persona_features fills in "unknown"
         modes = {}
         for feature in PERSONA_FEATURES:
             j = position[feature]

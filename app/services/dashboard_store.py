@@ -46,6 +46,18 @@ MAX_LATEST = 100
 FORMAT = "1"
 
 
+def _layout() -> tuple[str, str]:
+    """What stored files must match besides FORMAT: how pandas keeps text columns.
+
+    Tables pickled while text columns were Python objects would keep that (slower) storage
+    for every answer appended to them after an upgrade to Arrow-backed strings (issue 17), so
+    a worker ignores files written under another storage and builds its tables afresh.
+    """
+    import pandas as pd
+
+    return FORMAT, str(pd.get_option("mode.string_storage"))
+
+
 def _digest(*parts: object) -> str:
     sha = hashlib.sha256()
     for part in parts:
@@ -59,7 +71,7 @@ class DashboardStore:
 
     def __init__(self, directory: Path, scope: str) -> None:
         self.directory = Path(directory)
-        self._scope = _digest(FORMAT, scope)[:16]
+        self._scope = _digest(*_layout(), scope)[:16]
 
     # ------------------------------------------------------------------ file names
 

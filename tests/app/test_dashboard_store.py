@@ -192,3 +192,19 @@ def test_cli_warm_says_when_sharing_is_off(runner) -> None:  # type: ignore[no-u
     result = runner.invoke(args=["dashboard", "warm"])
     assert result.exit_code != 0
     assert "désactivé" in result.output
+
+
+def test_tables_stored_with_another_text_storage_are_not_read(tmp_path: Path) -> None:
+    # Tables pickled before text columns moved to Arrow (or after a move back) would keep the
+    # old storage for every answer appended to them: a worker builds its tables afresh instead.
+    import pandas as pd
+
+    previous = pd.get_option("mode.string_storage")
+    try:
+        pd.set_option("mode.string_storage", "python")
+        DashboardStore(tmp_path, "sqlite:///one.sqlite").save_tables(Tables("v1"))
+        assert DashboardStore(tmp_path, "sqlite:///one.sqlite").load_tables().version == "v1"
+        pd.set_option("mode.string_storage", "pyarrow")
+        assert DashboardStore(tmp_path, "sqlite:///one.sqlite").load_tables() is None
+    finally:
+        pd.set_option("mode.string_storage", previous)

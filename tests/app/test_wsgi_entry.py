@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PROBE = "import os, wsgi\nprint(os.environ['OPENBLAS_NUM_THREADS'])\n"
+# What a worker ends up with: the variable, and the BLAS threads numpy actually started
+# (threadpoolctl asks the loaded library itself, so numpy loaded too early would show).
+PROBE = (
+    "import os, wsgi, numpy\n"
+    "from threadpoolctl import threadpool_info\n"
+    "blas = [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']\n"
+    "print(os.environ['OPENBLAS_NUM_THREADS'], max(blas))\n"
+)
 
 
 def _threads_seen_by_a_worker(**extra: str) -> str:
@@ -29,5 +36,6 @@ def _threads_seen_by_a_worker(**extra: str) -> str:
 
 def test_workers_use_one_blas_thread_unless_told_otherwise(tmp_path: Path) -> None:
     instance = {"MAIRIEBUS_INSTANCE_PATH": str(tmp_path)}
-    assert _threads_seen_by_a_worker(**instance) == "1"
-    assert _threads_seen_by_a_worker(OPENBLAS_NUM_THREADS="2", **instance) == "2"
+    assert _threads_seen_by_a_worker(**instance) == "1 1"
+    told = _threads_seen_by_a_worker(OPENBLAS_NUM_THREADS="2", **instance)
+    assert told.split()[0] == "2"

@@ -288,6 +288,32 @@ def test_profile_keeps_unanswered_questions(wide: pd.DataFrame) -> None:
     assert frame.loc[0, "profile_label"] == "18 à 29 ans · En couple"
 
 
+def test_profile_ties_go_to_the_first_profile_in_code_order() -> None:
+    # Three profiles of 3 people each, in a group of 9 (k=3): the one with no gender comes
+    # first (no answer sorts before any code), then "18_29" before "30_44", then "man"
+    # before "woman". The rows are shuffled so that the order of arrival decides nothing.
+    people = (
+        [("30_44", "woman", "couple")] * 3
+        + [("30_44", None, "couple")] * 3
+        + [("30_44", "man", "couple")] * 3
+    )
+    frame = pd.DataFrame(people, columns=["age_band", "gender", "household"])
+    frame = frame.sample(frac=1, random_state=3).reset_index(drop=True)
+    frame["collection_point"] = ["auchan", "parc_figuerolles", "auchan"] * 3
+    overall = a.most_frequent_profile(frame, k=3)
+    assert overall.loc[0, "age_band"] == "30_44" and pd.isna(overall.loc[0, "gender"])
+    assert int(overall.loc[0, "count"]) == 3
+
+    answered = frame.loc[frame["gender"].notna()].reset_index(drop=True)
+    answered.loc[answered["gender"] == "woman", "age_band"] = "18_29"
+    first = a.most_frequent_profile(answered, k=3)
+    assert (first.loc[0, "age_band"], first.loc[0, "gender"]) == ("18_29", "woman")
+
+    same_age = frame.loc[frame["gender"].notna()].reset_index(drop=True)
+    by_code = a.most_frequent_profile(same_age, k=3)
+    assert by_code.loc[0, "gender"] == "man"
+
+
 def pass_results() -> pd.DataFrame:
     rows = [
         # pass 1 climbs from 1 to 3: only the later level counts.
