@@ -20,6 +20,34 @@ FILE_TYPES = frozenset({"pdf", "jpg", "jpeg", "png", "txt", "csv", "odt", "docx"
 # Refuse decompression bombs before Pillow allocates them.
 MAX_SOURCE_PIXELS = 60_000_000
 
+#: What a person reads when a file is refused, in French (default) or English, as the
+#: engine's own messages (surveys.engine.MESSAGES).
+MESSAGES: dict[str, dict[str, str]] = {
+    "not_a_file": {
+        "fr": "Cette question n'attend pas de fichier.",
+        "en": "This question does not take a file.",
+    },
+    "type": {
+        "fr": "Ce type de fichier n'est pas accepté. Types possibles : {kinds}.",
+        "en": "This type of file is not accepted. Possible types: {kinds}.",
+    },
+    "too_big": {
+        "fr": "Le fichier est trop gros ({megabytes} Mo au plus).",
+        "en": "The file is too big ({megabytes} MB at most).",
+    },
+    "empty": {"fr": "Le fichier est vide.", "en": "The file is empty."},
+    "huge_image": {"fr": "L'image est beaucoup trop grande.", "en": "The picture is far too big."},
+    "unreadable_image": {
+        "fr": "Cette image est illisible.",
+        "en": "This picture cannot be read.",
+    },
+}
+
+
+def _refused(key: str, lang_code: str, **params: object) -> UploadError:
+    texts = MESSAGES[key]
+    return UploadError(texts.get(lang_code, texts["fr"]).format(**params))
+
 
 @dataclass(frozen=True, slots=True)
 class Upload:
@@ -53,54 +81,61 @@ def max_bytes(question: Question) -> int:
     return int(max(0.01, min(megabytes, 50)) * 1024 * 1024)
 
 
-def check_upload(question: Question, filename: str, data: bytes) -> Upload:
-    """Accept or refuse an upload for an image/file question; downscale images."""
+def check_upload(question: Question, filename: str, data: bytes, lang_code: str = "fr") -> Upload:
+    """Accept or refuse an upload for an image/file question; downscale images.
+
+    UploadError carries a message in ``lang_code`` ("fr" or "en"; French otherwise).
+    """
     if question.type not in ("image", "file", "audio", "video"):
-        raise UploadError("Cette question n'attend pas de fichier.")
+        raise _refused("not_a_file", lang_code)
     extension = PurePath(filename or "").suffix.lower().lstrip(".")
     if extension not in allowed_extensions(question):
         kinds = ", ".join(sorted(allowed_extensions(question)))
-        raise UploadError(f"Ce type de fichier n'est pas accepté. Types possibles : {kinds}.")
+        raise _refused("type", lang_code, kinds=kinds)
     limit = max_bytes(question)
     if len(data) > limit:
-        raise UploadError(f"Le fichier est trop gros ({limit // (1024 * 1024) or 1} Mo au plus).")
+        raise _refused("too_big", lang_code, megabytes=limit // (1024 * 1024) or 1)
     if not data:
-        raise UploadError("Le fichier est vide.")
+        raise _refused("empty", lang_code)
     if question.type == "image" or extension in IMAGE_TYPES:
         pixels = question.parameters.get("max-pixels")
         try:
             max_pixels = int(pixels) if pixels else 0
         except ValueError:
             max_pixels = 0
-        data = downscale_image(data, max_pixels) if max_pixels > 0 else _check_image(data)
+        data = (
+            downscale_image(data, max_pixels, lang_code)
+            if max_pixels > 0
+            else _check_image(data, lang_code)
+        )
     return Upload(extension, data)
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes, lang_code: str = "fr") -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.width * image.height > MAX_SOURCE_PIXELS:
-                raise UploadError("L'image est beaucoup trop grande.")
+                raise _refused("huge_image", lang_code)
             image.load()
     except UploadError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise UploadError("Cette image est illisible.") from exc
+        raise _refused("unreadable_image", lang_code) from exc
     except Image.DecompressionBombWarning as exc:
-        raise UploadError("L'image est beaucoup trop grande.") from exc
+        raise _refused("huge_image", lang_code) from exc
     return image
 
 
-def _check_image(data: bytes) -> bytes:
-    _open(data)
+def _check_image(data: bytes, lang_code: str = "fr") -> bytes:
+    _open(data, lang_code)
     return data
 
 
-def downscale_image(data: bytes, max_pixels: int) -> bytes:
+def downscale_image(data: bytes, max_pixels: int, lang_code: str = "fr") -> bytes:
     """Shrink an image so its longest side is at most `max_pixels` (ODK's max-pixels)."""
-    image = _open(data)
+    image = _open(data, lang_code)
     if max_pixels <= 0 or max(image.size) <= max_pixels:
         return data
     fmt = image.format or "JPEG"

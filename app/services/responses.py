@@ -347,7 +347,7 @@ def save_page(
     except AnswerError as error:
         raise DraftError(str(error)) from error
     raw = dict(raw)
-    upload_errors = _take_uploads(response, definition, answers, page, raw, uploads or {})
+    upload_errors = _take_uploads(response, definition, answers, page, raw, uploads or {}, language)
     if page.repeat and page.instance == 0:
         # The placeholder page of an empty open-ended repeat has nothing to check.
         result = E.PageResult(answers)
@@ -459,10 +459,15 @@ def _take_uploads(
     page: E.Page,
     raw: dict[str, Any],
     uploads: dict[str, UploadedFile],
+    language: str = "fr",
 ) -> dict[str, str]:
-    """Store accepted uploads and put their stored names in ``raw``; return upload errors."""
+    """Store accepted uploads and put their stored names in ``raw``; return upload errors
+    (in the respondent's ``language``)."""
     errors: dict[str, str] = {}
     store = E.page_store(definition, answers, page)
+    # The language of the engine's own messages on this page (see engine.submit_page).
+    resolved = definition.resolve_language(language)
+    message_language = E.language_code(resolved) if resolved != "default" else "fr"
     for question in page.fields:
         if question.type not in UPLOAD_TYPES:
             continue
@@ -476,7 +481,7 @@ def _take_uploads(
                 raw.pop(question.name, None)
             continue
         try:
-            accepted = check_upload(question, sent.filename, sent.data)
+            accepted = check_upload(question, sent.filename, sent.data, message_language)
         except UploadError as error:
             errors[question.name] = str(error)
             raw.pop(question.name, None)

@@ -199,3 +199,20 @@ def test_english_form_labels(app: Flask, client: FlaskClient, code: str) -> None
         "/repondre/basics", data={"csrf_token": token, "shown": ["first_name"], "age": "x"}
     )
     assert "Please write a whole number, for example 12." in page_text(bad)
+
+    # A refused file is explained in English too, and the valid photo beside it is kept.
+    html = client.get("/repondre/media").get_data(as_text=True)
+    refused = client.post(
+        "/repondre/media",
+        data={
+            "csrf_token": token,
+            "shown": _shown(html),
+            "photo": (io.BytesIO(_png(40, 20)), "photo.png"),
+            "doc": (io.BytesIO(b"MZ..."), "setup.exe"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400
+    text = page_text(refused)
+    assert "This type of file is not accepted. Possible types:" in text
+    assert "Ce type de fichier" not in text

@@ -55,3 +55,27 @@ def test_size_limit_from_parameters() -> None:
     with pytest.raises(UploadError, match="trop gros"):
         check_upload(question, "doc.pdf", b"x" * 20_000)
     assert check_upload(question, "doc.pdf", b"%PDF-1.4").extension == "pdf"
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "english"),
+    [
+        ("virus.exe", b"MZ", "This type of file is not accepted. Possible types: gif, jpeg"),
+        ("photo.png", b"not an image", "This picture cannot be read."),
+        ("photo.png", b"", "The file is empty."),
+    ],
+)
+def test_refusals_speak_the_respondents_language(
+    all_types: FormDefinition, filename: str, data: bytes, english: str
+) -> None:
+    with pytest.raises(UploadError, match=english):
+        check_upload(all_types.question("photo"), filename, data, "en")
+    # A language without its own messages gets the French ones, as the engine's.
+    with pytest.raises(UploadError, match="Ce type|illisible|vide"):
+        check_upload(all_types.question("photo"), filename, data, "ar")
+
+
+def test_size_limit_in_english() -> None:
+    question = Question(name="doc", type="file", parameters={"max-size": "0.01"})
+    with pytest.raises(UploadError, match=r"The file is too big \(1 MB at most\)\."):
+        check_upload(question, "doc.pdf", b"x" * 20_000, "en")
