@@ -21,6 +21,11 @@ from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
 
 
+def current_language() -> str:
+    """The language of the page being built, as a code ("fr", "en"); French outside a request."""
+    return str(get_locale() or "fr")
+
+
 def _babel_locale(ctx: Any) -> object | None:
     """The locale Flask-Babel chose for this context, if it chose one yet (never computed here)."""
     namespace = ctx.g.__dict__.get("_flask_babel")

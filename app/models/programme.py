@@ -13,7 +13,6 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
@@ -29,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, created_at, int_pk, utcnow
+from app.i18n import current_language
 from app.models.surveys import CollectionPoint, Neighbourhood
 
 # Stored in Slot.explanation, French like the planner's sentences; pages translate these two
@@ -200,7 +200,7 @@ class Slot(Base):
         label = _EXPLANATION_LABELS.get(self.explanation or "")
         if label is not None:
             return str(label)
-        if self.explanation_en and not str(get_locale() or "fr").startswith("fr"):
+        if self.explanation_en and not current_language().startswith("fr"):
             return self.explanation_en
         return self.explanation or ""
 

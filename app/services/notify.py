@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import queue
 from app.db import db, utcnow
+from app.i18n import current_language
 from app.mail import MailError, build_message, send_message, smtp_connection
 from app.models.notify import Delivery, DeliveryStatus, Subscription
 from app.models.programme import Programme, ProgrammeStatus, Slot
@@ -318,13 +319,6 @@ def _link(endpoint: str, token: str) -> str:
         "calendar": f"/rappels/calendrier/{token}",
     }
     return base + paths[endpoint]
-
-
-def current_language() -> str:
-    """The language of the page being built (French outside a request)."""
-    from flask_babel import get_locale
-
-    return str(get_locale() or "fr")
 
 
 def sms_text(subject: str, token: str) -> str:

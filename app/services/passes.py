@@ -21,13 +21,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_request_context
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.i18n import current_language
 from app.models.accounts import User
 from app.models.passes import (
     AidantNote,
@@ -67,7 +67,7 @@ def hash_token(token: str) -> str:
 
 def framework() -> Framework:
     """The packaged skills framework in the reader's language (cached by badges.skills)."""
-    return load_framework(language=str(get_locale() or "fr") if has_request_context() else "fr")
+    return load_framework(language=current_language() if has_request_context() else "fr")
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,13 +17,14 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
+from app.i18n import current_language
 from app.models.passes import Assessment, LevelResult, Pass
 from app.models.programme import (
     EXPLANATION_ADDED,
@@ -90,7 +91,7 @@ def day_label(day: date) -> str:
 
 
 def _in_french() -> bool:
-    return str(get_locale() or "fr").startswith("fr")
+    return current_language().startswith("fr")
 
 
 def local_day_label(day: date) -> str:

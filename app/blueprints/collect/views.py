@@ -41,6 +41,7 @@ from app.blueprints.collect.forms import (
 )
 from app.errors import fail
 from app.extensions import db
+from app.i18n import current_language
 from app.models import (
     Channel,
     CollectionLink,
@@ -158,7 +159,7 @@ def form_title(definition: FormDefinition) -> str:
     through the catalogue (the shipped questionnaire's title is translated there, see
     app/translations/dynamic_msgids.txt), and stays as written when nothing translates it.
     """
-    language = str(get_locale() or "fr")
+    language = current_language()
     for key, value in definition.settings.items():
         if key.startswith("form_title::") and value and language_code(key[12:]) == language:
             return value

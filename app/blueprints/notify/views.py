@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from app.blueprints.notify import bp
 from app.blueprints.notify.forms import SubscribeForm
 from app.extensions import csrf, db
+from app.i18n import current_language
 from app.mail import MailError, mail_enabled
 from app.models.surveys import Neighbourhood
 from app.security import public
@@ -31,7 +32,7 @@ def _fill(form: SubscribeForm) -> None:
     form.neighbourhoods.choices = [SelectChoice(n.code, n.name) for n in neighbourhoods]
     form.procedure.choices = [SelectChoice("", _("Je ne sais pas encore"))] + [
         SelectChoice(p.code, p.name)
-        for p in procedures.load_procedures(language=svc.current_language())
+        for p in procedures.load_procedures(language=current_language())
     ]
 
 
@@ -57,7 +58,7 @@ def subscribe():  # type: ignore[no-untyped-def]
                 form.email.data or "",
                 form.neighbourhoods.data or [],
                 form.procedure.data or None,
-                language=svc.current_language(),
+                language=current_language(),
                 phone=normalise_phone(form.phone.data or "") if "phone" in form else None,
             )
         except svc.NotifyError as error:

@@ -24,7 +24,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -43,6 +42,7 @@ from app.blueprints.passport.forms import (
 )
 from app.errors import fail
 from app.extensions import db
+from app.i18n import current_language
 from app.mail import MailError, mail_enabled
 from app.models.passes import Assessment, AssessmentKind, Pass
 from app.models.surveys import Neighbourhood
@@ -187,7 +187,7 @@ def badge_title(award) -> str:  # type: ignore[no-untyped-def]
 
 
 def _resources():  # type: ignore[no-untyped-def]
-    return load_resources(framework=service.framework(), language=str(get_locale() or "fr"))
+    return load_resources(framework=service.framework(), language=current_language())
 
 
 def _neighbourhood_code(pass_: Pass) -> str | None:
