@@ -814,6 +814,22 @@ def most_frequent_profile(
     return out
 
 
+def sorted_codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Integer codes per row and column, and each column's answers in sorted order.
+
+    Code i of a column is its i-th answer, so the smallest code is the first answer
+    alphabetically; a missing answer is -1, which sorts before any code.
+    """
+    codes, answers = [], []
+    for column in frame.columns:
+        positions, values = pd.factorize(frame[column], sort=True, use_na_sentinel=True)
+        codes.append(positions)
+        answers.append(np.asarray(values, dtype=object))
+    if not codes:
+        return np.empty((len(frame), 0), dtype=np.int64), answers
+    return np.column_stack(codes).astype(np.int64), answers
+
+
 def _top_profiles(
     profiles: pd.DataFrame, groups: pd.Series, questions: Sequence[str]
 ) -> dict[str, tuple[tuple[str, ...], int]]:
@@ -823,14 +839,10 @@ def _top_profiles(
     # to the first profile in code order, as when profiles were compared as Python tuples
     # with "\x00" (sorting before any code) for "no answer".
     columns = [f"q{i}" for i in range(len(questions))]
-    keys: dict[str, np.ndarray] = {}
-    answers: list[np.ndarray] = []
-    for column, question in zip(columns, profiles.columns, strict=True):
-        positions, values = pd.factorize(profiles[question], sort=True, use_na_sentinel=True)
-        keys[column] = positions
-        answers.append(np.asarray(values, dtype=object))
+    codes, answers = sorted_codes(profiles)
     group_positions, group_values = pd.factorize(groups.astype(object), sort=True)
-    frame = pd.DataFrame({"group": group_positions, **keys})
+    frame = pd.DataFrame(codes, columns=columns)
+    frame.insert(0, "group", group_positions)
     tally = frame.groupby(["group", *columns], sort=False).size().reset_index(name="n")
     tally = tally.sort_values(
         ["group", "n", *columns], ascending=[True, False, *([True] * len(columns))], kind="stable"

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from surveys.analytics import MIN_PEOPLE, AnalyticsError, selected
+from surveys.analytics import MIN_PEOPLE, AnalyticsError, selected, sorted_codes
 from surveys.labels import (
     AGE_BAND_PHRASES,
     THEME_PURPOSES,
@@ -175,20 +175,7 @@ def persona_features(wide: pd.DataFrame) -> pd.DataFrame:
 
 
 def _encode(features: pd.DataFrame) -> np.ndarray:
-    return _factorize(features)[0]
-
-
-def _factorize(features: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Integer codes per person and feature, and each feature's answers in sorted order
-    (code i is the i-th answer, so the smallest code is the first answer alphabetically)."""
-    codes, uniques = [], []
-    for column in features.columns:
-        positions, values = pd.factorize(features[column], sort=True)
-        codes.append(positions)
-        uniques.append(np.asarray(values, dtype=object))
-    if not codes:
-        return np.empty((len(features), 0), dtype=np.int64), uniques
-    return np.column_stack(codes).astype(np.int64), uniques
+    return sorted_codes(features)[0]
 
 
 def _mismatches(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
@@ -502,9 +489,8 @@ def find_personas(
     # Only the answers the groups' needs and expectations are read from (copying every column
     # of the wide table for each group cost more than the clustering).
     members_all = wide.loc[:, _columns_of(wide, TOP_QUESTIONS)].reset_index(drop=True)
-    x, answers = _factorize(features)
+    x, answers = sorted_codes(features)
     labels, best, silhouettes, costs = cluster(features, seed=seed, k_range=k_range, encoded=x)
-    position = {feature: j for j, feature in enumerate(features.columns)}
     criterion = (
         f"Les personnes sont réparties en {best} groupes : dans chaque groupe, elles ont "
         "répondu de façon proche, et les groupes se distinguent le plus possible les uns des "
@@ -522,18 +508,14 @@ def find_personas(
         # Answers counted on the integer codes: the most frequent answer, ties going to the
         # first alphabetically (the smallest code).
         group = x[index]  # no code is -1 (missing): persona_features fills in "unknown"
-        modes = {}
-        for feature in PERSONA_FEATURES:
-            j = position[feature]
+        modes: dict[str, tuple[str, int]] = {}
+        for j, feature in enumerate(features.columns):  # PERSONA_FEATURES, in order
             counts = np.bincount(group[:, j], minlength=len(answers[j]))
             modes[feature] = (str(answers[j][int(counts.argmax())]), int(counts.max()))
 
-        def mode(feature: str, modes: dict[str, tuple[str, int]] = modes) -> tuple[str, int]:
-            return modes[feature]
-
         defining = []
         for feature in PERSONA_FEATURES:
-            code, count = mode(feature)
+            code, count = modes[feature]
             if code != UNKNOWN and count >= k and count * 2 >= size:
                 defining.append(_feature_trait(feature, code, count, size, point_names))
         defining.sort(key=lambda t: -t.count)
@@ -544,7 +526,7 @@ def find_personas(
         sentence_parts: dict[str, Any] = {}
         facts: list[str] = []
         for feature in ("age_band", "gender", "household", "collection_point"):
-            code, count = mode(feature)
+            code, count = modes[feature]
             if count >= k and (code != UNKNOWN or feature == "collection_point"):
                 sentence_parts[feature] = code
                 trait = _feature_trait(feature, code, count, size, point_names)

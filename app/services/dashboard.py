@@ -502,9 +502,7 @@ def _pass_figures(
     tables: BaseTables, filters: DashboardFilters, criteria: A.Filters
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pass levels and the Passes kept (their ids), computed once per set of Pass filters."""
-    memo = getattr(tables, "pass_figures", None)
-    if memo is None:  # tables pickled before this field existed
-        memo = tables.pass_figures = {}
+    memo = tables.pass_figures
     key = (filters.demo, criteria.start, criteria.end, criteria.neighbourhoods, criteria.channel)
     if key not in memo:
         passes = _pass_frame(tables.passes, filters)
