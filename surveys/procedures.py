@@ -76,13 +76,18 @@ def parse_procedures(data: object, source: str = "procedures.yaml") -> tuple[Pro
 def load_procedures(path: str | None = None, language: str = REFERENCE) -> tuple[Procedure, ...]:
     """Load the procedures file (the shipped one by default) in a language, once per process."""
     file = Path(path) if path is not None else PROCEDURES_FILE
+    return parse_procedures(localise(_read(file), language), file.name)
+
+
+@cache
+def _read(file: Path) -> object:
+    """The file's YAML, read once per process whatever the languages asked."""
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        return yaml.safe_load(file.read_text(encoding="utf-8"))
     except OSError:
         raise ProceduresError([f"Le fichier « {file.name} » est introuvable."]) from None
     except yaml.YAMLError:
         raise ProceduresError([f"{file.name} n'est pas un YAML lisible."]) from None
-    return parse_procedures(localise(data, language), file.name)
 
 
 def by_code(code: str | None, language: str = REFERENCE) -> Procedure | None:
