@@ -156,6 +156,28 @@ def first_paint(
         context.close()
 
 
+def _measured_loads(
+    browser, url: str, case: PageCase, profile: dict, args: argparse.Namespace
+) -> list[float]:  # type: ignore[no-untyped-def,type-arg]
+    """First paints of ``args.runs`` loads of one page, after the warm-up loads."""
+    values = [
+        first_paint(browser, url, case, profile, detail=args.detail)
+        for _ in range(args.runs + WARM_UP_LOADS)
+    ]
+    return values[WARM_UP_LOADS:]
+
+
+def _report(label: str, case: PageCase, values: list[float]) -> float:
+    """Print a page's median and spread; return the median."""
+    median = statistics.median(values)
+    print(
+        f"{label:6} {case.name:28} FCP median {median:6.0f} ms "
+        f"({min(values):.0f}-{max(values):.0f})",
+        flush=True,
+    )
+    return median
+
+
 def _saved_pages(browser, profile: dict, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def,type-arg]
     """Pages saved as files (``--saved DIR``, e.g. a page and the same page without its
     ``<style>``), served by the bare app: what their HTML and CSS cost Chromium."""
@@ -163,15 +185,7 @@ def _saved_pages(browser, profile: dict, args: argparse.Namespace) -> None:  # t
     with Gunicorn("benchmarks.hello_app:app", env={"SAVED_PAGES_DIR": str(folder)}) as saved:
         for file in sorted(folder.glob("*.html")):
             case = PageCase(f"saved {file.stem}", f"/saved/{file.stem}")
-            values = [
-                first_paint(browser, saved.url, case, profile, detail=args.detail)
-                for _ in range(args.runs + WARM_UP_LOADS)
-            ][WARM_UP_LOADS:]
-            print(
-                f"{'saved':6} {case.name:28} FCP median {statistics.median(values):6.0f} ms "
-                f"({min(values):.0f}-{max(values):.0f})",
-                flush=True,
-            )
+            _report("saved", case, _measured_loads(browser, saved.url, case, profile, args))
 
 
 def measure(args: argparse.Namespace, admin_url: str | None) -> list[tuple[str, str, float, int]]:
@@ -209,12 +223,7 @@ def measure(args: argparse.Namespace, admin_url: str | None) -> list[tuple[str, 
                             if run >= WARM_UP_LOADS:
                                 timings[label].append(value)
                     for label, _server in servers:
-                        median = statistics.median(timings[label])
-                        spread = f"{min(timings[label]):.0f}-{max(timings[label]):.0f}"
-                        print(
-                            f"{label:6} {case.name:28} FCP median {median:6.0f} ms ({spread})",
-                            flush=True,
-                        )
+                        median = _report(label, case, timings[label])
                         rows.append((label, case.name, median, len(timings[label])))
                 if args.saved:
                     _saved_pages(browser, profile, args)
@@ -222,16 +231,8 @@ def measure(args: argparse.Namespace, admin_url: str | None) -> list[tuple[str, 
                 # What a page costs beyond it is what the page itself can still win.
                 with Gunicorn("benchmarks.hello_app:app") as hello:
                     floor = PageCase("bare HTML page (floor)", "/page")
-                    values = [
-                        first_paint(browser, hello.url, floor, profile, detail=args.detail)
-                        for _ in range(args.runs + WARM_UP_LOADS)
-                    ][WARM_UP_LOADS:]
-                    median = statistics.median(values)
-                    print(
-                        f"{'floor':6} {floor.name:28} FCP median {median:6.0f} ms "
-                        f"({min(values):.0f}-{max(values):.0f})",
-                        flush=True,
-                    )
+                    values = _measured_loads(browser, hello.url, floor, profile, args)
+                    median = _report("floor", floor, values)
                     rows.append(("floor", floor.name, median, len(values)))
                 browser.close()
         finally:
