@@ -96,6 +96,15 @@ def message(key: str, lang_code: str, **params: object) -> str:
     return texts.get(lang_code, texts["fr"]).format(**params)
 
 
+def message_language(form: FormDefinition, language: str | None) -> str:
+    """The code of the built-in messages (MESSAGES) a page in ``language`` shows."""
+    return _message_code(form.resolve_language(language))
+
+
+def _message_code(resolved: str) -> str:
+    return language_code(resolved) if resolved != "default" else "fr"
+
+
 # --------------------------------------------------------------------------- structure
 
 
@@ -1069,7 +1078,7 @@ def submit_page(
     very page is not "missing" yet (the page comes back with it, without an error).
     """
     lang = form.resolve_language(language)
-    code = language_code(lang) if lang != "default" else "fr"
+    code = _message_code(lang)
     page = get_page(form, answers, key)
     result: Answers = copy.deepcopy(answers)
     store = _store_for(form, result, page)

@@ -465,9 +465,6 @@ def _take_uploads(
     (in the respondent's ``language``)."""
     errors: dict[str, str] = {}
     store = E.page_store(definition, answers, page)
-    # The language of the engine's own messages on this page (see engine.submit_page).
-    resolved = definition.resolve_language(language)
-    message_language = E.language_code(resolved) if resolved != "default" else "fr"
     for question in page.fields:
         if question.type not in UPLOAD_TYPES:
             continue
@@ -481,7 +478,9 @@ def _take_uploads(
                 raw.pop(question.name, None)
             continue
         try:
-            accepted = check_upload(question, sent.filename, sent.data, message_language)
+            accepted = check_upload(
+                question, sent.filename, sent.data, E.message_language(definition, language)
+            )
         except UploadError as error:
             errors[question.name] = str(error)
             raw.pop(question.name, None)
